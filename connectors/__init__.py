@@ -1,0 +1,1 @@
+"""CRM connectors: vendor API <-> canonical records, sync streams and write-back clients."""

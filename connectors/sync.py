@@ -1,0 +1,154 @@
+"""The stream runner shared by every connector.
+
+A stream yields pages; each page carries canonical rows for one or more tables, the ids it deleted, the
+records it rejected, and the cursor *after* the page. The runner writes each page's rows and cursor in
+one transaction, so a crash resumes from the last committed page and a page is never half-applied.
+Every run is recorded in `sync_runs` with counts and errors.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import structlog
+from sqlalchemy import Engine, update
+
+from connectors.errors import ConnectorError, RateLimited
+from store import sync_repo
+from store.base import Base
+from store.types import utcnow
+from store.upsert import bulk_upsert
+from store.uow import unit_of_work
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class TableWrite:
+    model: type[Base]
+    rows: Sequence[dict[str, Any]]
+    conflict_columns: tuple[str, ...] = ("id",)
+    update_columns: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    record_id: str
+    reason: str
+    field: str = ""
+
+
+@dataclass
+class Page:
+    writes: list[TableWrite] = field(default_factory=list)
+    deletes: dict[type[Base], list[str]] = field(default_factory=dict)
+    rejected: list[Rejection] = field(default_factory=list)
+    cursor: dict[str, Any] = field(default_factory=dict)
+    records_read: int = 0
+    requests_made: int = 0
+
+
+class Stream(Protocol):
+    source: str
+    name: str
+
+    def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]: ...
+
+
+@dataclass
+class RunResult:
+    source: str
+    stream: str
+    status: str
+    records_read: int = 0
+    records_upserted: int = 0
+    records_deleted: int = 0
+    records_rejected: int = 0
+    requests_made: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "records_read": self.records_read,
+            "records_upserted": self.records_upserted,
+            "records_deleted": self.records_deleted,
+            "records_rejected": self.records_rejected,
+            "requests_made": self.requests_made,
+        }
+
+
+def apply_page(engine: Engine, source: str, stream: str, page: Page) -> tuple[int, int]:
+    """Write one page and its cursor in one transaction. Returns (rows upserted, rows deleted)."""
+    upserted = deleted = 0
+    with unit_of_work(engine) as session:
+        for write in page.writes:
+            upserted += bulk_upsert(
+                session,
+                write.model.__table__,  # type: ignore[arg-type]
+                write.rows,
+                write.conflict_columns,
+                write.update_columns,
+            )
+        for model, ids in page.deletes.items():
+            if ids:
+                table = model.__table__
+                session.execute(
+                    update(table).where(table.c.id.in_(ids)).values(is_deleted=True, synced_at=utcnow())  # type: ignore[attr-defined]
+                )
+                deleted += len(ids)
+        sync_repo.set_cursor(session, source, stream, page.cursor)
+    return upserted, deleted
+
+
+def run_stream(
+    engine: Engine,
+    stream: Stream,
+    *,
+    full: bool = False,
+    on_page: Callable[[RunResult], None] | None = None,
+) -> RunResult:
+    """Run one stream to its end (or its first unrecoverable error), recording a sync_runs row."""
+    mode = "full" if full else "incremental"
+    with unit_of_work(engine) as session:
+        if full:
+            sync_repo.reset_cursor(session, stream.source, stream.name)
+        cursor = sync_repo.get_cursor(session, stream.source, stream.name)
+    run_id = sync_repo.start_run(engine, stream.source, stream.name, mode)
+    result = RunResult(stream.source, stream.name, status="running")
+    started = time.perf_counter()
+    try:
+        for page in stream.pages(cursor, full=full):
+            upserted, deleted = apply_page(engine, stream.source, stream.name, page)
+            result.records_read += page.records_read
+            result.records_upserted += upserted
+            result.records_deleted += deleted
+            result.records_rejected += len(page.rejected)
+            result.requests_made += page.requests_made
+            result.errors.extend(
+                {"record_id": r.record_id, "field": r.field, "error": r.reason} for r in page.rejected
+            )
+            if on_page:
+                on_page(result)
+        result.status = "partial" if result.records_rejected else "ok"
+    except RateLimited as exc:
+        result.status = "partial"
+        result.errors.append({"error": str(exc), "kind": "rate_limited", "retry_after": exc.retry_after})
+        log.warning("sync.rate_limited", source=stream.source, stream=stream.name, error=str(exc))
+    except ConnectorError as exc:
+        result.status = "failed"
+        result.errors.append({"error": str(exc), "kind": type(exc).__name__})
+        log.error("sync.failed", source=stream.source, stream=stream.name, error=str(exc))
+        raise
+    except Exception as exc:
+        result.errors.append({"error": f"{type(exc).__name__}: {exc}", "kind": "internal"})
+        raise
+    finally:
+        result.seconds = time.perf_counter() - started
+        if result.status == "running":
+            result.status = "failed"
+        sync_repo.finish_run(engine, run_id, status=result.status, counts=result.counts(), errors=result.errors)
+    return result

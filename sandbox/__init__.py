@@ -1,0 +1,4 @@
+"""Local, wire-level Salesforce, HubSpot and Slack sandboxes plus the synthetic portfolio.
+
+Never imported by production code (bot/, connectors/, plays/, messages/, store/).
+"""
