@@ -16,5 +16,7 @@ def report(title: str, figures: dict[str, object]) -> None:
     print(f"== {title}")
     width = max(len(k) for k in figures)
     for key, value in figures.items():
-        shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else value
+        shown = (
+            f"{value:,.2f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else value
+        )
         print(f"  {key.ljust(width)}  {shown}")

@@ -45,7 +45,9 @@ def main() -> None:
         baseline = time.perf_counter() - start
 
         start = time.perf_counter()
-        counts = load_portfolio(engine, generate(args.accounts, seed=args.seed), include_usage=not args.no_usage)
+        counts = load_portfolio(
+            engine, generate(args.accounts, seed=args.seed), include_usage=not args.no_usage
+        )
         elapsed = time.perf_counter() - start
         with unit_of_work(engine) as session:
             stored = session.scalar(select(func.count()).select_from(Account))

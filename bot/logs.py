@@ -59,6 +59,7 @@ def configure_logging(settings: Settings, stream: Any = None) -> None:
     )
     level = logging.getLevelNamesMapping()[settings.log_level]
     logging.basicConfig(stream=out, level=level, format="%(message)s", force=True)
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_unset(cls, data: object) -> object:
+        """`SLACK_BOT_TOKEN=` (as copied from .env.example) means "not set", not an empty secret."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v != ""}
+        return data
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -83,7 +91,9 @@ class Settings(BaseSettings):
         except ArgumentError as exc:
             raise ValueError(f"not a database URL ({exc})") from None
         if url.get_backend_name() not in _KNOWN_DATABASE_DRIVERS:
-            raise ValueError(f"unsupported backend {url.get_backend_name()!r}: use sqlite:/// or postgresql://")
+            raise ValueError(
+                f"unsupported backend {url.get_backend_name()!r}: use sqlite:/// or postgresql://"
+            )
         return value
 
     @field_validator("timezone")

@@ -1,12 +1,12 @@
 """The connectors' own error tree. Vendor SDK exceptions are translated into these at the edge.
 
-    ConnectorError                 anything a connector raises on purpose
-    ├── ConfigurationError         missing/invalid credentials or URLs: fix settings, don't retry
-    ├── AuthError                  401 that survived one re-authentication: stop, tell a person
-    ├── RateLimited                429 / REQUEST_LIMIT_EXCEEDED: stop or wait `retry_after` seconds
-    ├── TransientError             5xx, timeouts, dropped connections: retry with backoff
-    ├── RecordRejected             the CRM refused one record (400 INVALID_FIELD...): park, don't retry
-    └── MappingError               a vendor record that cannot be mapped (unknown picklist value...)
+ConnectorError                 anything a connector raises on purpose
+├── ConfigurationError         missing/invalid credentials or URLs: fix settings, don't retry
+├── AuthError                  401 that survived one re-authentication: stop, tell a person
+├── RateLimited                429 / REQUEST_LIMIT_EXCEEDED: stop or wait `retry_after` seconds
+├── TransientError             5xx, timeouts, dropped connections: retry with backoff
+├── RecordRejected             the CRM refused one record (400 INVALID_FIELD...): park, don't retry
+└── MappingError               a vendor record that cannot be mapped (unknown picklist value...)
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ class AuthError(ConnectorError):
 
 
 class RateLimited(ConnectorError):
-    def __init__(self, message: str, *, source: str = "", code: str | None = None, retry_after: float = 0) -> None:
+    def __init__(
+        self, message: str, *, source: str = "", code: str | None = None, retry_after: float = 0
+    ) -> None:
         super().__init__(message, source=source, code=code)
         self.retry_after = retry_after
 

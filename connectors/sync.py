@@ -18,10 +18,10 @@ from sqlalchemy import Engine, update
 
 from connectors.errors import ConnectorError, RateLimited
 from store import sync_repo
-from store.base import Base
+from store.base import Base, table_of
 from store.types import utcnow
-from store.upsert import bulk_upsert
 from store.uow import unit_of_work
+from store.upsert import bulk_upsert
 
 log = structlog.get_logger(__name__)
 
@@ -88,16 +88,16 @@ def apply_page(engine: Engine, source: str, stream: str, page: Page) -> tuple[in
         for write in page.writes:
             upserted += bulk_upsert(
                 session,
-                write.model.__table__,  # type: ignore[arg-type]
+                write.model,
                 write.rows,
                 write.conflict_columns,
                 write.update_columns,
             )
         for model, ids in page.deletes.items():
             if ids:
-                table = model.__table__
+                table = table_of(model)
                 session.execute(
-                    update(table).where(table.c.id.in_(ids)).values(is_deleted=True, synced_at=utcnow())  # type: ignore[attr-defined]
+                    update(table).where(table.c.id.in_(ids)).values(is_deleted=True, synced_at=utcnow())
                 )
                 deleted += len(ids)
         sync_repo.set_cursor(session, source, stream, page.cursor)
@@ -150,5 +150,7 @@ def run_stream(
         result.seconds = time.perf_counter() - started
         if result.status == "running":
             result.status = "failed"
-        sync_repo.finish_run(engine, run_id, status=result.status, counts=result.counts(), errors=result.errors)
+        sync_repo.finish_run(
+            engine, run_id, status=result.status, counts=result.counts(), errors=result.errors
+        )
     return result

@@ -31,26 +31,126 @@ DEFAULT_AS_OF = date(2026, 11, 2)  # a Monday; pass `as_of` for another referenc
 HISTORY_WEEKS = 104
 
 _PREFIXES = (
-    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Cyberdyne", "Soylent", "Hooli",
-    "Vandelay", "Wonka", "Gringotts", "Aperture", "Black Mesa", "Oscorp", "Monarch", "Nakatomi", "Pied Piper",
-    "Dunder", "Sterling", "Prestige", "Blue Sun", "Massive", "Virtucon", "Zorg", "Bluth", "Krusty", "Nordlys",
-    "Šumava", "Café Olé", "Müller", "O'Reilly", "Smith & Wesson", "Brightline", "Northwind", "Contoso",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Hooli",
+    "Vandelay",
+    "Wonka",
+    "Gringotts",
+    "Aperture",
+    "Black Mesa",
+    "Oscorp",
+    "Monarch",
+    "Nakatomi",
+    "Pied Piper",
+    "Dunder",
+    "Sterling",
+    "Prestige",
+    "Blue Sun",
+    "Massive",
+    "Virtucon",
+    "Zorg",
+    "Bluth",
+    "Krusty",
+    "Nordlys",
+    "Šumava",
+    "Café Olé",
+    "Müller",
+    "O'Reilly",
+    "Smith & Wesson",
+    "Brightline",
+    "Northwind",
+    "Contoso",
 )
 _SUFFIXES = (
-    "Inc", "LLC", "Group", "Labs", "Systems", "Holdings", "GmbH", "AG", "Ltd", "Partners", "Logistics",
-    "Analytics", "Health", "Bank", "Foods", "Media", "Robotics", "Energy", "Retail", "Software",
+    "Inc",
+    "LLC",
+    "Group",
+    "Labs",
+    "Systems",
+    "Holdings",
+    "GmbH",
+    "AG",
+    "Ltd",
+    "Partners",
+    "Logistics",
+    "Analytics",
+    "Health",
+    "Bank",
+    "Foods",
+    "Media",
+    "Robotics",
+    "Energy",
+    "Retail",
+    "Software",
 )
 _INDUSTRIES = (
-    "Software", "Financial Services", "Healthcare", "Retail", "Manufacturing", "Education", "Media",
-    "Logistics", "Energy", "Hospitality",
+    "Software",
+    "Financial Services",
+    "Healthcare",
+    "Retail",
+    "Manufacturing",
+    "Education",
+    "Media",
+    "Logistics",
+    "Energy",
+    "Hospitality",
 )
 _FIRST = (
-    "Ana", "Ben", "Chloé", "Dmitri", "Emeka", "Fatima", "Grace", "Hiro", "Ines", "Jonas", "Kai", "Lena",
-    "Marco", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Victor", "Wen", "Yara",
+    "Ana",
+    "Ben",
+    "Chloé",
+    "Dmitri",
+    "Emeka",
+    "Fatima",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kai",
+    "Lena",
+    "Marco",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Yara",
 )
 _LAST = (
-    "Abbott", "Becker", "Chen", "Dubois", "Eze", "Fischer", "García", "Haddad", "Ivanova", "Jensen", "Kim",
-    "López", "Mensah", "Nakamura", "O'Brien", "Patel", "Rossi", "Santos", "Tanaka", "Usman", "Weber",
+    "Abbott",
+    "Becker",
+    "Chen",
+    "Dubois",
+    "Eze",
+    "Fischer",
+    "García",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kim",
+    "López",
+    "Mensah",
+    "Nakamura",
+    "O'Brien",
+    "Patel",
+    "Rossi",
+    "Santos",
+    "Tanaka",
+    "Usman",
+    "Weber",
 )
 _TITLES = {
     "champion": ("Head of Operations", "Director of Customer Experience", "VP Operations"),
@@ -60,16 +160,34 @@ _TITLES = {
     "user": ("Analyst", "Team Lead", "Specialist", "Coordinator"),
 }
 _TICKET_SUBJECTS = (
-    "Login fails with SSO", "Export is slow", "Dashboard shows wrong totals", "API returns 500",
-    "How do I add users?", "Billing question", "Integration stopped syncing", "Feature request: bulk edit",
+    "Login fails with SSO",
+    "Export is slow",
+    "Dashboard shows wrong totals",
+    "API returns 500",
+    "How do I add users?",
+    "Billing question",
+    "Integration stopped syncing",
+    "Feature request: bulk edit",
 )
 _NPS_COMMENTS = {
     "detractor": ("Too many outages lately", "Support takes days to answer", "Hard to justify the cost"),
     "passive": ("It does the job", "Fine, a bit slow", ""),
     "promoter": ("Our team loves it", "Great support", "Indispensable for us"),
 }
-_PATTERN_WEIGHTS = (("steady", 50), ("growing", 12), ("usage_decline", 15), ("wau_drop_mom", 10), ("recovering", 13))
-_CHURN_BASE = {"steady": 0.06, "growing": 0.03, "usage_decline": 0.55, "wau_drop_mom": 0.50, "recovering": 0.15}
+_PATTERN_WEIGHTS = (
+    ("steady", 50),
+    ("growing", 12),
+    ("usage_decline", 15),
+    ("wau_drop_mom", 10),
+    ("recovering", 13),
+)
+_CHURN_BASE = {
+    "steady": 0.06,
+    "growing": 0.03,
+    "usage_decline": 0.55,
+    "wau_drop_mom": 0.50,
+    "recovering": 0.15,
+}
 
 
 def _weighted(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
@@ -169,7 +287,7 @@ def _contacts(
                 left_on=valid_to,
             )
         )
-    if departure and rng.random() < 0.6:
+    if departure and len(contacts) < 6 and rng.random() < 0.6:
         start = departure + timedelta(days=rng.randint(7, 42))
         if start <= as_of:
             first, last = rng.choice(_FIRST), rng.choice(_LAST)
@@ -195,7 +313,9 @@ def _tickets(
     days = (as_of - window_start).days
     if days <= 0:
         return ()
-    opened = [window_start + timedelta(days=rng.randrange(days)) for _ in range(_poisson(rng, rng.uniform(0.5, 12)))]
+    opened = [
+        window_start + timedelta(days=rng.randrange(days)) for _ in range(_poisson(rng, rng.uniform(0.5, 12)))
+    ]
     if spike is not None:
         opened += [spike + timedelta(days=rng.randrange(5)) for _ in range(rng.randint(3, 7))]
     opened.sort()
@@ -212,7 +332,9 @@ def _tickets(
                 contact_key=rng.choice(contacts).key if contacts else None,
                 subject=rng.choice(_TICKET_SUBJECTS),
                 priority=priority,
-                status="closed" if closed_at and closed_at.date() <= as_of else rng.choice(("new", "working")),
+                status="closed"
+                if closed_at and closed_at.date() <= as_of
+                else rng.choice(("new", "working")),
                 opened_at=opened_at,
                 closed_at=closed_at if closed_at and closed_at.date() <= as_of else None,
             )
@@ -221,7 +343,12 @@ def _tickets(
 
 
 def _nps(
-    rng: random.Random, key: str, contacts: tuple[PContact, ...], as_of: date, start: date, detractor_after: date | None
+    rng: random.Random,
+    key: str,
+    contacts: tuple[PContact, ...],
+    as_of: date,
+    start: date,
+    detractor_after: date | None,
 ) -> tuple[PNps, ...]:
     responses = []
     for quarter in range(8):
@@ -248,32 +375,86 @@ def _nps(
 
 
 def _deals(
-    rng: random.Random, key: str, name: str, arr: float, contract_start: date, renewal: date, as_of: date, churned: bool
+    rng: random.Random,
+    key: str,
+    name: str,
+    arr: float,
+    contract_start: date,
+    renewal: date,
+    as_of: date,
+    churned: bool,
 ) -> tuple[PDeal, ...]:
-    deals = [PDeal(f"{key}-D0", key, f"{name} — new business", "new_business", "Closed Won", arr, contract_start, True, True)]
+    deals = [
+        PDeal(
+            f"{key}-D0",
+            key,
+            f"{name} — new business",
+            "new_business",
+            "Closed Won",
+            arr,
+            contract_start,
+            True,
+            True,
+        )
+    ]
     term = contract_start
     j = 1
     while (term := _add_years(term, 1)) < renewal:
         if term <= as_of:
-            deals.append(PDeal(f"{key}-D{j}", key, f"{name} — renewal {term.year}", "renewal", "Closed Won", arr, term, True, True))
+            deals.append(
+                PDeal(
+                    f"{key}-D{j}",
+                    key,
+                    f"{name} — renewal {term.year}",
+                    "renewal",
+                    "Closed Won",
+                    arr,
+                    term,
+                    True,
+                    True,
+                )
+            )
             j += 1
     if renewal <= as_of:
         stage, closed, won = ("Closed Lost", True, False) if churned else ("Closed Won", True, True)
     else:
         stage, closed, won = rng.choice(("Prospecting", "Qualification", "Negotiation")), False, False
-    deals.append(PDeal(f"{key}-D{j}", key, f"{name} — renewal {renewal.year}", "renewal", stage, arr, renewal, closed, won))
+    deals.append(
+        PDeal(
+            f"{key}-D{j}",
+            key,
+            f"{name} — renewal {renewal.year}",
+            "renewal",
+            stage,
+            arr,
+            renewal,
+            closed,
+            won,
+        )
+    )
     if rng.random() < 0.15:
         amount = round(arr * rng.uniform(0.1, 0.5), -1)
         close = as_of + timedelta(days=rng.randint(-200, 120))
         closed = close <= as_of
         deals.append(
-            PDeal(f"{key}-D{j + 1}", key, f"{name} — expansion", "expansion",
-                  "Closed Won" if closed else "Proposal", amount, close, closed, closed)
+            PDeal(
+                f"{key}-D{j + 1}",
+                key,
+                f"{name} — expansion",
+                "expansion",
+                "Closed Won" if closed else "Proposal",
+                amount,
+                close,
+                closed,
+                closed,
+            )
         )
     return tuple(deals)
 
 
-def make_account(index: int, seed: int = DEFAULT_SEED, as_of: date = DEFAULT_AS_OF, csm_count: int = 20) -> PAccount:
+def make_account(
+    index: int, seed: int = DEFAULT_SEED, as_of: date = DEFAULT_AS_OF, csm_count: int = 20
+) -> PAccount:
     """Account number `index` of the portfolio for `seed`: the same inputs always give the same record."""
     rng = random.Random(f"{seed}:{index}")
     key = f"ACC-{index:07d}"
@@ -288,19 +469,26 @@ def make_account(index: int, seed: int = DEFAULT_SEED, as_of: date = DEFAULT_AS_
     pattern_start = as_of - timedelta(weeks=onset_weeks_ago) if pattern not in ("steady", "growing") else None
 
     declining = pattern in ("usage_decline", "wau_drop_mom")
-    departure = as_of - timedelta(days=rng.randint(7, 180)) if rng.random() < (0.25 if declining else 0.08) else None
+    departure = (
+        as_of - timedelta(days=rng.randint(7, 180)) if rng.random() < (0.25 if declining else 0.08) else None
+    )
     spike = (
         as_of - timedelta(weeks=rng.randint(1, 12)) - timedelta(days=as_of.weekday())
-        if rng.random() < (0.35 if declining else 0.1) else None
+        if rng.random() < (0.35 if declining else 0.1)
+        else None
     )
     detractor_after = (
-        pattern_start if declining and rng.random() < 0.6 else (as_of - timedelta(days=120) if rng.random() < 0.08 else None)
+        pattern_start
+        if declining and rng.random() < 0.6
+        else (as_of - timedelta(days=120) if rng.random() < 0.08 else None)
     )
     churn_p = _CHURN_BASE[pattern] + 0.12 * bool(departure) + 0.1 * bool(spike) + 0.12 * bool(detractor_after)
     churned = rng.random() < min(0.9, churn_p)
 
     if churned:
-        renewal = (pattern_start or as_of - timedelta(weeks=rng.randint(0, 10))) + timedelta(weeks=rng.randint(6, 20))
+        renewal = (pattern_start or as_of - timedelta(weeks=rng.randint(0, 10))) + timedelta(
+            weeks=rng.randint(6, 20)
+        )
     else:
         renewal = as_of + timedelta(days=rng.randint(1, 365))
     years = rng.choices((1, 2, 3, 4, 5), weights=(20, 25, 25, 15, 15))[0]

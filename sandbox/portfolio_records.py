@@ -61,7 +61,9 @@ class UsageSeries:
     licensed_seats: int
 
     def weeks(self) -> Iterator[tuple[date, int, int]]:
-        for i, (wau, events) in enumerate(zip(self.weekly_active_users, self.key_feature_events, strict=True)):
+        for i, (wau, events) in enumerate(
+            zip(self.weekly_active_users, self.key_feature_events, strict=True)
+        ):
             yield self.first_week + timedelta(days=7 * i), wau, events
 
 

@@ -24,8 +24,8 @@ from store.models import (
     Ticket,
     UsageDaily,
 )
-from store.upsert import bulk_upsert
 from store.uow import unit_of_work
+from store.upsert import bulk_upsert
 
 _ORDER = (Account, Contact, Deal, StakeholderRole, Ticket, UsageDaily, NpsResponse)
 _CONFLICT = {
@@ -53,43 +53,82 @@ def account_rows(acc: PAccount, source: str, synced_at: datetime) -> dict[type, 
     synced = {"source": source, "is_deleted": False, "synced_at": synced_at}
     rows[Account].append(
         {
-            "id": aid, "crm_id": acc.key, "name": acc.name, "domain": acc.domain, "industry": acc.industry,
-            "crm_owner_id": acc.owner_email, "arr": acc.arr, "currency": "USD",
-            "contract_start": acc.contract_start, "renewal_date": acc.renewal_date, "lifecycle_stage": None,
-            "crm_modified_at": acc.modified_at, "extra": {}, **synced,
+            "id": aid,
+            "crm_id": acc.key,
+            "name": acc.name,
+            "domain": acc.domain,
+            "industry": acc.industry,
+            "crm_owner_id": acc.owner_email,
+            "arr": acc.arr,
+            "currency": "USD",
+            "contract_start": acc.contract_start,
+            "renewal_date": acc.renewal_date,
+            "lifecycle_stage": None,
+            "crm_modified_at": acc.modified_at,
+            "extra": {},
+            **synced,
         }
     )
     for c in acc.contacts:
         cid = keys.contact_key(source, c.key)
         rows[Contact].append(
             {
-                "id": cid, "crm_id": c.key, "account_id": aid, "first_name": c.first_name,
-                "last_name": c.last_name, "email": c.email, "title": c.title, "left_company_at": c.left_on,
-                "crm_modified_at": acc.modified_at, **synced,
+                "id": cid,
+                "crm_id": c.key,
+                "account_id": aid,
+                "first_name": c.first_name,
+                "last_name": c.last_name,
+                "email": c.email,
+                "title": c.title,
+                "left_company_at": c.left_on,
+                "crm_modified_at": acc.modified_at,
+                **synced,
             }
         )
         for span in c.roles:
             rows[StakeholderRole].append(
                 {
-                    "account_id": aid, "contact_id": cid, "role": span.role, "valid_from": span.valid_from,
-                    "valid_to": span.valid_to, "source": source, "crm_id": None, "recorded_by": None,
+                    "account_id": aid,
+                    "contact_id": cid,
+                    "role": span.role,
+                    "valid_from": span.valid_from,
+                    "valid_to": span.valid_to,
+                    "source": source,
+                    "crm_id": None,
+                    "recorded_by": None,
                 }
             )
     for d in acc.deals:
         rows[Deal].append(
             {
-                "id": keys.deal_key(source, d.key), "crm_id": d.key, "account_id": aid, "name": d.name,
-                "stage": d.stage, "kind": d.kind, "amount": d.amount, "close_date": d.close_date,
-                "is_closed": d.is_closed, "is_won": d.is_won, "crm_modified_at": acc.modified_at, **synced,
+                "id": keys.deal_key(source, d.key),
+                "crm_id": d.key,
+                "account_id": aid,
+                "name": d.name,
+                "stage": d.stage,
+                "kind": d.kind,
+                "amount": d.amount,
+                "close_date": d.close_date,
+                "is_closed": d.is_closed,
+                "is_won": d.is_won,
+                "crm_modified_at": acc.modified_at,
+                **synced,
             }
         )
     for t in acc.tickets:
         rows[Ticket].append(
             {
-                "id": keys.ticket_key(source, t.key), "crm_id": t.key, "account_id": aid,
+                "id": keys.ticket_key(source, t.key),
+                "crm_id": t.key,
+                "account_id": aid,
                 "contact_id": keys.contact_key(source, t.contact_key) if t.contact_key else None,
-                "subject": t.subject, "priority": t.priority, "status": t.status, "opened_at": t.opened_at,
-                "closed_at": t.closed_at, "crm_modified_at": t.closed_at or t.opened_at, **synced,
+                "subject": t.subject,
+                "priority": t.priority,
+                "status": t.status,
+                "opened_at": t.opened_at,
+                "closed_at": t.closed_at,
+                "crm_modified_at": t.closed_at or t.opened_at,
+                **synced,
             }
         )
     seats = acc.usage.licensed_seats
@@ -97,16 +136,23 @@ def account_rows(acc: PAccount, source: str, synced_at: datetime) -> dict[type, 
         if wau or events:
             rows[UsageDaily].append(
                 {
-                    "account_id": aid, "day": day, "active_users": round(wau * 0.6),
-                    "weekly_active_users": wau, "key_feature_events": events, "licensed_seats": seats,
+                    "account_id": aid,
+                    "day": day,
+                    "active_users": round(wau * 0.6),
+                    "weekly_active_users": wau,
+                    "key_feature_events": events,
+                    "licensed_seats": seats,
                 }
             )
     for n in acc.nps:
         rows[NpsResponse].append(
             {
-                "external_id": n.key, "account_id": aid,
+                "external_id": n.key,
+                "account_id": aid,
                 "contact_id": keys.contact_key(source, n.contact_key) if n.contact_key else None,
-                "score": n.score, "comment": n.comment, "responded_at": n.responded_at,
+                "score": n.score,
+                "comment": n.comment,
+                "responded_at": n.responded_at,
             }
         )
     return rows
@@ -131,9 +177,11 @@ def load_portfolio(
                 batch = pending[model]
                 if not batch:
                     continue
-                bulk_upsert(session, model.__table__, batch, _CONFLICT[model])  # type: ignore[attr-defined]
+                bulk_upsert(session, model, batch, _CONFLICT[model])
                 counts.rows += len(batch)
-                counts.by_table[model.__tablename__] = counts.by_table.get(model.__tablename__, 0) + len(batch)
+                counts.by_table[model.__tablename__] = counts.by_table.get(model.__tablename__, 0) + len(
+                    batch
+                )
                 batch.clear()
 
     for acc in accounts:

@@ -32,7 +32,7 @@ def enqueue(
 ) -> None:
     bulk_upsert(
         session,
-        OutboxItem.__table__,  # type: ignore[arg-type]
+        OutboxItem,
         [
             {
                 "id": idempotency_key,
@@ -52,7 +52,9 @@ def enqueue(
     )
 
 
-def due_items(session: Session, now: datetime, target: str | None = None, limit: int = 100) -> list[OutboxItem]:
+def due_items(
+    session: Session, now: datetime, target: str | None = None, limit: int = 100
+) -> list[OutboxItem]:
     query = (
         select(OutboxItem)
         .where(OutboxItem.state.in_(("pending", "failed")), OutboxItem.next_attempt_at <= now)

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from store.models import SyncRun, SyncState
 from store.types import utcnow
-from store.upsert import bulk_upsert
 from store.uow import unit_of_work
+from store.upsert import bulk_upsert
 
 
 def get_cursor(session: Session, source: str, stream: str) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def get_cursor(session: Session, source: str, stream: str) -> dict[str, Any]:
 def set_cursor(session: Session, source: str, stream: str, cursor: dict[str, Any]) -> None:
     bulk_upsert(
         session,
-        SyncState.__table__,  # type: ignore[arg-type]
+        SyncState,
         [{"source": source, "stream": stream, "cursor": cursor, "updated_at": utcnow()}],
         conflict_columns=("source", "stream"),
     )

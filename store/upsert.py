@@ -9,12 +9,14 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.base import Base, table_of
+
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def bulk_upsert(
     session: Session,
-    table: Table,
+    target: type[Base] | Table,
     rows: Sequence[Mapping[str, Any]],
     conflict_columns: Sequence[str],
     update_columns: Sequence[str] | None = None,
@@ -33,7 +35,7 @@ def bulk_upsert(
         raise NotImplementedError(f"bulk_upsert does not support the {dialect} dialect")
     if update_columns is None:
         update_columns = [c for c in rows[0] if c not in conflict_columns]
-    stmt = insert_fn(table)
+    stmt: Any = insert_fn(table_of(target))
     if update_columns:
         stmt = stmt.on_conflict_do_update(
             index_elements=list(conflict_columns),

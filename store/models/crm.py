@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.base import Base
@@ -96,7 +96,10 @@ class StakeholderRole(Base):
 
 class Ticket(SyncedMixin, Base):
     __tablename__ = "tickets"
-    __table_args__ = (UniqueConstraint("source", "crm_id"), Index("ix_tickets_account_opened", "account_id", "opened_at"))
+    __table_args__ = (
+        UniqueConstraint("source", "crm_id"),
+        Index("ix_tickets_account_opened", "account_id", "opened_at"),
+    )
 
     id: Mapped[str] = mapped_column(UUIDStr(), primary_key=True)
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))

@@ -1,0 +1,111 @@
+"""`retainer doctor`: checks configuration, the database and each configured service, one line each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.settings import Settings
+from store import migrate
+from store.db import make_engine
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    message: str
+    skipped: bool = False
+
+
+def check_database(settings: Settings) -> Check:
+    try:
+        engine = make_engine(settings.database_url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return Check("database", False, f"cannot connect to DATABASE_URL: {reason}")
+    url = engine.url.render_as_string(hide_password=True)
+    if current != head:
+        return Check(
+            "database", False, f"{url}: schema at {current}, latest is {head}: run `retainer db upgrade`"
+        )
+    return Check("database", True, f"{url}: schema at latest revision {head}")
+
+
+def check_salesforce(settings: Settings) -> Check:
+    if not settings.salesforce_configured:
+        return Check("salesforce", True, "not configured (SALESFORCE_INSTANCE_URL unset)", skipped=True)
+    from connectors.salesforce.client import SalesforceConfig, connect
+
+    try:
+        sf = connect(
+            SalesforceConfig(
+                instance_url=settings.salesforce_instance_url,
+                session_id=settings.salesforce_session_id,
+                username=settings.salesforce_username,
+                password=settings.salesforce_password,
+                security_token=settings.salesforce_security_token,
+                domain=settings.salesforce_domain,
+                api_version=settings.salesforce_api_version,
+                ca_file=settings.salesforce_ca_file,
+            )
+        )
+        sf.session.request("GET", f"{sf.base_url}limits/", headers=sf.headers, timeout=10).raise_for_status()
+    except Exception as exc:  # doctor reports every failure as one line; nothing is retried
+        return Check("salesforce", False, f"{settings.salesforce_instance_url}: {_one_line(exc)}")
+    return Check("salesforce", True, f"{settings.salesforce_instance_url}: reachable, session valid")
+
+
+def check_hubspot(settings: Settings) -> Check:
+    if not settings.hubspot_configured or settings.hubspot_access_token is None:
+        return Check("hubspot", True, "not configured (HUBSPOT_ACCESS_TOKEN unset)", skipped=True)
+    from connectors.hubspot.client import HubSpotConfig, connect
+
+    try:
+        client = connect(HubSpotConfig(settings.hubspot_access_token, settings.hubspot_host))
+        client.crm.properties.core_api.get_all(object_type="companies", _request_timeout=10)
+    except Exception as exc:  # doctor reports every failure as one line
+        return Check("hubspot", False, f"{settings.hubspot_host}: {_one_line(exc)}")
+    return Check("hubspot", True, f"{settings.hubspot_host}: reachable, token accepted")
+
+
+def check_slack(settings: Settings) -> Check:
+    if settings.slack_bot_token is None:
+        return Check("slack", True, "not configured (SLACK_BOT_TOKEN unset)", skipped=True)
+    from slack_sdk import WebClient
+
+    base = settings.slack_api_base_url or WebClient.BASE_URL
+    try:
+        client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=base, timeout=10)
+        auth = client.auth_test()
+    except Exception as exc:  # doctor reports every failure as one line
+        return Check("slack", False, f"{base}: {_one_line(exc)}")
+    problems = [] if settings.slack_signing_secret else ["SLACK_SIGNING_SECRET is not set"]
+    if problems:
+        return Check(
+            "slack", False, f"{base}: token ok for team {auth.get('team')}, but " + "; ".join(problems)
+        )
+    return Check("slack", True, f"{base}: bot {auth.get('user')} in team {auth.get('team')}")
+
+
+def _one_line(exc: BaseException) -> str:
+    text_ = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text_[0] if text_ else ''}"[:300]
+
+
+CHECKS: tuple[Callable[[Settings], Check], ...] = (
+    check_database,
+    check_salesforce,
+    check_hubspot,
+    check_slack,
+)
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    return [check(settings) for check in CHECKS]

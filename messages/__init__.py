@@ -1,0 +1,1 @@
+"""Jinja2 templates -> Block Kit JSON, mrkdwn escaping, validation against Slack limits."""

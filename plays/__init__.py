@@ -1,0 +1,1 @@
+"""Pure domain: health scoring, segments, play catalog, trigger evaluation, alert lifecycle. No I/O."""

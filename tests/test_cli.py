@@ -1,0 +1,77 @@
+"""The `retainer` console script as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent / "retainer"
+
+
+def retainer(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "HUBSPOT_"))
+    }
+    full_env.update(env or {})
+    return subprocess.run(
+        [str(BIN), *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=120, check=False
+    )
+
+
+@pytest.fixture(autouse=True)
+def _console_script_installed() -> None:
+    assert BIN.exists() or shutil.which("retainer"), "the package must install the `retainer` console script"
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = retainer("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("db", "doctor", "version", "sync", "run", "demo"):
+        assert command in result.stdout
+
+
+def test_version(tmp_path: Path) -> None:
+    result = retainer("version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("retainer 0.")
+
+
+def test_db_upgrade_then_doctor_is_healthy(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+    before = retainer("doctor", cwd=tmp_path, env=env)
+    assert before.returncode == 1
+    assert "run `retainer db upgrade`" in before.stdout
+
+    upgraded = retainer("db", "upgrade", cwd=tmp_path, env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "database at revision" in upgraded.stdout
+
+    after = retainer("doctor", cwd=tmp_path, env=env)
+    assert after.returncode == 0, after.stdout
+    assert "ok    database" in after.stdout
+    assert "skip  salesforce: not configured" in after.stdout
+
+
+def test_doctor_names_each_unreachable_service(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_BASE_URL": "http://127.0.0.1:9/api/",
+        "HUBSPOT_ACCESS_TOKEN": "pat-test",
+        "HUBSPOT_HOST": "http://127.0.0.1:9",
+        "SALESFORCE_INSTANCE_URL": "https://127.0.0.1:9",
+        "SALESFORCE_SESSION_ID": "00Dtest",
+    }
+    result = retainer("doctor", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    out = result.stdout
+    assert "FAIL  database: cannot connect to DATABASE_URL" in out
+    for service in ("salesforce", "hubspot", "slack"):
+        assert f"FAIL  {service}: " in out
+    assert "Traceback" not in out + result.stderr
+    assert "pat-test" not in out and "00Dtest" not in out

@@ -1,0 +1,143 @@
+"""Store behaviour on SQLite and PostgreSQL: upserts, open-alert dedup, UTC datetimes, outbox, cursors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from store import keys, outbox_repo, sync_repo
+from store.models import Account, Alert, OutboxItem
+from store.uow import unit_of_work
+from store.upsert import bulk_upsert
+
+
+def _account(crm_id: str, name: str, **extra: object) -> dict[str, object]:
+    return {
+        "id": keys.account_key("salesforce", crm_id),
+        "source": "salesforce",
+        "crm_id": crm_id,
+        "name": name,
+        "extra": {},
+        "is_deleted": False,
+        "synced_at": datetime.now(UTC),
+        **extra,
+    }
+
+
+def _count(engine: Engine, model: type) -> int:
+    with unit_of_work(engine) as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_bulk_upsert_inserts_then_updates_without_duplicates(engine: Engine) -> None:
+    table = Account
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, table, [_account("001A", "Acme"), _account("001B", "Globex")], ("id",))
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, table, [_account("001A", "Acme Corp"), _account("001C", "Initech")], ("id",))
+    assert _count(engine, Account) == 3
+    with unit_of_work(engine) as session:
+        assert session.get(Account, keys.account_key("salesforce", "001A")).name == "Acme Corp"
+
+
+def test_bulk_upsert_do_nothing_keeps_first(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "First")], ("id",))
+        bulk_upsert(session, Account, [_account("001A", "Second")], ("id",), update_columns=())
+    with unit_of_work(engine) as session:
+        assert session.get(Account, keys.account_key("salesforce", "001A")).name == "First"
+
+
+def test_unit_of_work_rolls_back_everything_on_error(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
+        raise RuntimeError("crash mid-transaction")
+    assert _count(engine, Account) == 0
+
+
+def test_datetimes_come_back_timezone_aware_utc(engine: Engine) -> None:
+    moment = datetime(2026, 3, 29, 1, 30, tzinfo=UTC) + timedelta(microseconds=5)
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme", crm_modified_at=moment)], ("id",))
+    with unit_of_work(engine) as session:
+        stored = session.get(Account, keys.account_key("salesforce", "001A")).crm_modified_at
+    assert stored == moment
+    assert stored.tzinfo is not None
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with pytest.raises(Exception, match="naive datetime"), unit_of_work(engine) as session:
+        bulk_upsert(
+            session,
+            Account,
+            [_account("001A", "Acme", crm_modified_at=datetime(2026, 1, 1))],
+            ("id",),
+        )
+
+
+def test_one_open_alert_per_fingerprint(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
+    aid = keys.account_key("salesforce", "001A")
+    alert = {"fingerprint": "fp-1", "play_id": "usage_decline", "account_id": aid, "reason": "usage down 42%"}
+    with unit_of_work(engine) as session:
+        session.add(Alert(**alert))
+    with pytest.raises(IntegrityError), unit_of_work(engine) as session:
+        session.add(Alert(**alert))
+    with unit_of_work(engine) as session:
+        open_alert = session.scalars(select(Alert)).one()
+        open_alert.state = "done"
+    with unit_of_work(engine) as session:  # a resolved alert does not block a new one
+        session.add(Alert(**alert))
+    assert _count(engine, Alert) == 2
+
+
+def test_outbox_enqueue_is_idempotent_and_parks_after_max_attempts(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        for _ in range(2):
+            outbox_repo.enqueue(
+                session,
+                idempotency_key="outcome-1",
+                target="salesforce",
+                kind="outcome_activity",
+                payload={"a": 1},
+            )
+    assert _count(engine, OutboxItem) == 1
+    now = datetime.now(UTC)
+    with unit_of_work(engine) as session:
+        (item,) = outbox_repo.due_items(session, now)
+        outbox_repo.mark_failed(item, "503 Service Unavailable", now)
+        assert item.state == "failed"
+        assert item.next_attempt_at > now
+        assert outbox_repo.due_items(session, now) == []
+        for _ in range(outbox_repo.MAX_ATTEMPTS):
+            outbox_repo.mark_failed(item, "503 Service Unavailable", now)
+        assert item.state == "parked"
+    with unit_of_work(engine) as session:
+        assert outbox_repo.retry(session) == 1
+    with unit_of_work(engine) as session:
+        (item,) = outbox_repo.due_items(session, datetime.now(UTC))
+        outbox_repo.mark_sent(item, "00T000000000001", datetime.now(UTC))
+    with unit_of_work(engine) as session:
+        assert session.scalars(select(OutboxItem)).one().state == "sent"
+
+
+def test_cursor_round_trip(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        assert sync_repo.get_cursor(session, "salesforce", "Account") == {}
+        sync_repo.set_cursor(session, "salesforce", "Account", {"SystemModstamp": "2026-01-01T00:00:00Z"})
+    with unit_of_work(engine) as session:
+        sync_repo.set_cursor(session, "salesforce", "Account", {"SystemModstamp": "2026-02-01T00:00:00Z"})
+    with unit_of_work(engine) as session:
+        assert sync_repo.get_cursor(session, "salesforce", "Account") == {
+            "SystemModstamp": "2026-02-01T00:00:00Z"
+        }
+
+
+def test_deterministic_keys() -> None:
+    assert keys.account_key("salesforce", "001A") == keys.account_key("salesforce", "001A")
+    assert keys.account_key("salesforce", "001A") != keys.account_key("hubspot", "001A")
+    assert keys.account_key("salesforce", "001A") != keys.contact_key("salesforce", "001A")

@@ -1,0 +1,120 @@
+"""The shared stream runner: a page's rows and its cursor commit together; runs are recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from connectors.errors import AuthError, RateLimited
+from connectors.sync import Page, Rejection, TableWrite, run_stream
+from store import keys, sync_repo
+from store.models import Account, SyncRun
+from store.uow import unit_of_work
+
+
+def _rows(start: int, count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": keys.account_key("salesforce", f"A{i}"),
+            "source": "salesforce",
+            "crm_id": f"A{i}",
+            "name": f"Account {i}",
+            "extra": {},
+            "is_deleted": False,
+            "synced_at": datetime.now(UTC),
+        }
+        for i in range(start, start + count)
+    ]
+
+
+class FakeStream:
+    """A stream of three pages of accounts that can fail before a given page."""
+
+    source = "salesforce"
+    name = "Account"
+
+    def __init__(self, fail_before_page: int | None = None, error: Exception | None = None) -> None:
+        self.fail_before_page = fail_before_page
+        self.error = error or RuntimeError("connection dropped")
+        self.seen_cursors: list[dict[str, Any]] = []
+
+    def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
+        self.seen_cursors.append(cursor)
+        start_page = cursor.get("page", 0)
+        for page in range(start_page, 3):
+            if page == self.fail_before_page:
+                raise self.error
+            yield Page(
+                writes=[TableWrite(Account, _rows(page * 10, 10))],
+                cursor={"page": page + 1},
+                records_read=10,
+                requests_made=1,
+                rejected=[Rejection("bad-1", "unknown Industry 'Spaceships'", "Industry")]
+                if page == 1
+                else [],
+            )
+
+
+def _accounts(engine: Engine) -> int:
+    with unit_of_work(engine) as session:
+        return session.scalar(select(func.count()).select_from(Account)) or 0
+
+
+def test_crash_keeps_committed_pages_and_resume_continues(engine: Engine) -> None:
+    with pytest.raises(RuntimeError):
+        run_stream(engine, FakeStream(fail_before_page=2))
+    assert _accounts(engine) == 20
+    with unit_of_work(engine) as session:
+        assert sync_repo.get_cursor(session, "salesforce", "Account") == {"page": 2}
+        failed = session.scalars(select(SyncRun)).one()
+        assert failed.status == "failed"
+        assert failed.records_upserted == 20
+        assert "connection dropped" in failed.errors[-1]["error"]
+
+    stream = FakeStream()
+    result = run_stream(engine, stream)
+    assert stream.seen_cursors == [{"page": 2}]
+    assert result.records_upserted == 10
+    assert _accounts(engine) == 30
+
+
+def test_rejections_are_recorded_and_mark_the_run_partial(engine: Engine) -> None:
+    result = run_stream(engine, FakeStream())
+    assert result.status == "partial"
+    assert result.records_rejected == 1
+    with unit_of_work(engine) as session:
+        run = session.scalars(select(SyncRun)).one()
+        assert run.errors == [
+            {"record_id": "bad-1", "field": "Industry", "error": "unknown Industry 'Spaceships'"}
+        ]
+        assert run.requests_made == 3
+
+
+def test_rate_limit_stops_the_run_without_raising_and_resumes_later(engine: Engine) -> None:
+    result = run_stream(
+        engine, FakeStream(fail_before_page=1, error=RateLimited("daily limit", retry_after=60))
+    )
+    assert result.status == "partial"
+    assert _accounts(engine) == 10
+    assert run_stream(engine, FakeStream()).records_upserted == 20
+
+
+def test_auth_error_fails_the_run_and_propagates(engine: Engine) -> None:
+    with pytest.raises(AuthError):
+        run_stream(
+            engine, FakeStream(fail_before_page=0, error=AuthError("INVALID_SESSION_ID", source="salesforce"))
+        )
+    with unit_of_work(engine) as session:
+        assert session.scalars(select(SyncRun)).one().status == "failed"
+
+
+def test_full_run_resets_the_cursor(engine: Engine) -> None:
+    run_stream(engine, FakeStream())
+    stream = FakeStream()
+    run_stream(engine, stream, full=True)
+    assert stream.seen_cursors == [{}]
+    assert _accounts(engine) == 30
