@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import OutboxItem
+
+__all__ = ["OutboxItem", "due_items", "enqueue", "mark_failed", "mark_sent", "retry"]
 from store.types import utcnow
 from store.upsert import bulk_upsert
 
