@@ -10,6 +10,7 @@ from rich.console import Console
 from bot import __version__
 from bot.cli import db as db_commands
 from bot.cli import doctor as doctor_commands
+from bot.cli import sandbox as sandbox_commands
 from bot.cli import sync as sync_commands
 from bot.cli.common import exit_on_config_error, settings_or_exit
 from bot.settings import ConfigError
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(db_commands.app, name="db")
 app.add_typer(sync_commands.app, name="sync")
+app.add_typer(sandbox_commands.app, name="sandbox")
 doctor_commands.register(app)
 
 console = Console()

@@ -1,0 +1,83 @@
+"""All three sandboxes at once, sharing one clock and one seeded portfolio.
+
+    with running(accounts=300, seed=42, state_dir=Path(".state/sandbox")) as env:
+        env.info  # {"salesforce": {...}, "hubspot": {...}, "slack": {...}}: the sandbox contract
+
+The portfolio is split between the CRMs (even account numbers in Salesforce, odd ones in HubSpot), as a
+company on one CRM per business unit would have it; `split=False` loads every account into both.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sandbox.httpbase import Clock
+from sandbox.portfolio import DEFAULT_SEED, csm_count_for, generate
+
+
+def this_monday(today: date | None = None) -> date:
+    today = today or date.today()
+    return today - timedelta(days=today.weekday())
+
+
+@dataclass
+class SandboxEnv:
+    salesforce: Any
+    hubspot: Any
+    slack: Any
+    clock: Clock
+
+    @property
+    def info(self) -> dict[str, dict[str, str]]:
+        return {
+            "salesforce": self.salesforce.info(),
+            "hubspot": self.hubspot.info(),
+            "slack": self.slack.info(),
+        }
+
+
+@contextmanager
+def running(
+    accounts: int = 300,
+    seed: int = DEFAULT_SEED,
+    state_dir: Path | None = None,
+    slack_bot_url: str | None = None,
+    as_of: date | None = None,
+    split: bool = True,
+) -> Iterator[SandboxEnv]:
+    from sandbox.hubspot import start_hubspot
+    from sandbox.salesforce import start_salesforce
+    from sandbox.slack import start_slack
+
+    as_of = as_of or this_monday()
+    clock = Clock()
+    with ExitStack() as stack:
+        if state_dir is None:
+            state_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="retainer-sandbox-")))
+        state_dir.mkdir(parents=True, exist_ok=True)
+
+        def portfolio(parity: int | None) -> Iterator[Any]:
+            for account in generate(accounts, seed=seed, as_of=as_of):
+                if parity is None or account.index % 2 == parity:
+                    yield account
+
+        sf = start_salesforce(
+            portfolio(0 if split else None), state_dir=state_dir / "salesforce", clock=clock
+        )
+        stack.callback(sf.stop)
+        hs = start_hubspot(portfolio(1 if split else None), state_dir=state_dir / "hubspot", clock=clock)
+        stack.callback(hs.stop)
+        slack = start_slack(
+            state_dir=state_dir / "slack",
+            clock=clock,
+            bot_url=slack_bot_url,
+            csm_count=csm_count_for(accounts),
+        )
+        stack.callback(slack.stop)
+        yield SandboxEnv(salesforce=sf, hubspot=hs, slack=slack, clock=clock)
