@@ -1,0 +1,1 @@
+"""Thin service layer: store + plays + connectors, one transaction per use case."""
