@@ -42,7 +42,7 @@ def visible_actions(alert: Alert, audience: Audience) -> tuple[AlertVerb, ...]:
 def alert_context(alert: Alert, audience: Audience) -> dict[str, Any]:
     drivers: tuple[Driver, ...] = ()
     if alert.health is not None:
-        drivers = tuple(sorted(alert.health.drivers, key=lambda d: d.points)[:MAX_DRIVERS])
+        drivers = tuple(sorted(alert.health.drivers, key=lambda d: (-abs(d.points), d.points))[:MAX_DRIVERS])
 
     def block(part: str) -> str:
         return AlertBlock(alert.id, part).encode()

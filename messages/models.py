@@ -86,6 +86,7 @@ class DigestItem:
     alert_id: str
     play_id: str
     play_name: str
+    account_id: str
     account_name: str
     reason: str
     severity: str = "warning"
