@@ -71,6 +71,11 @@ def text(value: object, limit: int) -> Markup:
 _IDENT = re.compile(r"[A-Za-z0-9_.:|\-]{1,255}")
 
 
+def clip(value: object, limit: int) -> Markup:
+    """Escaped `value` cut to `limit` characters with "…", for one item among several in a text."""
+    return Markup(truncate(_escaped(value), limit))  # noqa: S704 - escaped by _escaped
+
+
 def ident(value: object) -> Markup:
     """JSON literal of an identifier we generated (action_id, block_id, option value, style).
 
@@ -133,7 +138,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        text=text, tojson=tojson, ident=ident, money=money, signed=signed, when=when, humanize=humanize
+        text=text, clip=clip, tojson=tojson, ident=ident, money=money, signed=signed, when=when, humanize=humanize
     )
     env.globals.update(mention=mention)
     return env

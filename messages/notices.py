@@ -13,7 +13,7 @@ from messages.env import render_stream
 from messages.models import DigestItem
 
 MAX_DIGEST_PLAYS: Final = 20
-MAX_DIGEST_ACCOUNTS_PER_PLAY: Final = 12
+MAX_DIGEST_ACCOUNTS_PER_PLAY: Final = 10
 _SEVERITY_RANK: Final = {"critical": 0, "warning": 1, "info": 2}
 
 
@@ -67,6 +67,7 @@ def digest_message(items: Sequence[DigestItem], title: str = "Alert digest") -> 
         "title": title,
         "groups": groups[:MAX_DIGEST_PLAYS],
         "more_plays": max(0, len(groups) - MAX_DIGEST_PLAYS),
+        "more_plays_alerts": sum(g.total for g in groups[MAX_DIGEST_PLAYS:]),
         "total": len(items),
         "accounts_total": len({i.account_id for i in items}),
     }
