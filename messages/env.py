@@ -137,9 +137,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        text=text, clip=clip, tojson=tojson, ident=ident, money=money, signed=signed, when=when, humanize=humanize
-    )
+    env.filters.update(text=text, clip=clip, tojson=tojson, ident=ident)
+    env.filters.update(money=money, signed=signed, when=when, humanize=humanize)
     env.globals.update(mention=mention)
     return env
 
