@@ -208,3 +208,22 @@ def decode_snooze_choice(value: str) -> SnoozeChoice:
         return SnoozeChoice(value)
     except ValueError:
         raise ActionDecodeError(f"unknown snooze choice {value!r}") from None
+
+
+class SurfaceAction(StrEnum):
+    """Fixed action_ids of the manager and admin surfaces (the object travels in the option value)."""
+
+    ACCOUNT_PICK = "account.pick"  # value: account uuid
+    RETRY_FAILED = "outbox.retry_failed"
+    DIGEST_MODE = "home.digest_mode"  # value: DigestMode
+
+
+class DigestMode(StrEnum):
+    REALTIME = "realtime"
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+def decode_account_pick(value: str) -> str:
+    """The account id carried by an `account.pick` option value."""
+    return _uuid(value, "account id")

@@ -64,8 +64,12 @@ def tojson(value: object) -> Markup:
 
 
 def text(value: object, limit: int) -> Markup:
-    """JSON string literal of escaped `value`, truncated to `limit` characters with "…"."""
-    return Markup(json.dumps(truncate(_escaped(value).strip(), limit), ensure_ascii=False))  # noqa: S704
+    """JSON string literal of escaped `value`, truncated to `limit` characters with "…".
+
+    Slack rejects empty text, so text that is empty or blank (a CRM name of spaces) becomes "–".
+    """
+    body = truncate(_escaped(value).strip(), limit) or "\u2013"
+    return Markup(json.dumps(body, ensure_ascii=False))  # noqa: S704 - escaped by _escaped
 
 
 _IDENT = re.compile(r"[A-Za-z0-9_.:|\-]{1,255}")
@@ -122,6 +126,18 @@ def when(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def spark(scores: Sequence[int]) -> str:
+    """A sparkline of 0–100 scores: `▃▄▄▂▁`."""
+    return "".join(_SPARKS[min(7, max(0, int(s) * 8 // 101))] for s in scores)
+
+
+def percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.0f}%"
+
+
 def humanize(value: object) -> str:
     return str(value).replace("_", " ")
 
@@ -138,7 +154,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(text=text, clip=clip, tojson=tojson, ident=ident)
-    env.filters.update(money=money, signed=signed, when=when, humanize=humanize)
+    env.filters.update(money=money, signed=signed, when=when, humanize=humanize, spark=spark, percent=percent)
     env.globals.update(mention=mention)
     return env
 

@@ -157,6 +157,11 @@ class _Checker:
             if "hint" in block:
                 self.text_object(f"{path}.hint", block["hint"], MAX_INPUT_LABEL, plain_only=True)
             self.element(f"{path}.element", block.get("element"))
+        elif kind == "image":
+            self.length(f"{path}.image_url", block.get("image_url"), MAX_URL, required=True)
+            self.length(f"{path}.alt_text", block.get("alt_text"), MAX_FIELD_TEXT, required=True)
+            if "title" in block:
+                self.text_object(f"{path}.title", block["title"], MAX_FIELD_TEXT, plain_only=True)
         elif kind != "divider":
             self.fail(f"{path}.type", f"unsupported block type {kind!r}")
 

@@ -19,6 +19,14 @@ from messages.modals import (
 )
 from messages.models import Alert
 from messages.notices import digest_message, refusal_message
+from messages.surfaces import (
+    account_card,
+    account_picker,
+    home_view,
+    plays_report,
+    portfolio_summary,
+    sync_status,
+)
 from tests.messages import samples
 
 TODAY = date(2026, 11, 2)
@@ -76,6 +84,29 @@ def builders(crm_text: str | None = None) -> dict[str, Builder]:
             "digest": lambda: digest_message(
                 samples.digest_items(name, 9, tainted=crm_text is not None)
             ).as_kwargs(),
+        }
+    )
+    found.update(
+        {
+            "account_card": lambda: account_card(samples.account_card(crm_text)).as_kwargs(),
+            "account_card_new_account": lambda: account_card(
+                samples.account_card(crm_text, empty=True)
+            ).as_kwargs(),
+            "account_picker": lambda: account_picker(
+                name, [samples.account(f"{name} {i}", id=samples.uid(f"pick{i}")) for i in range(30)]
+            ).as_kwargs(),
+            "home_csm": lambda: home_view(samples.home("csm", crm_text)).as_dict(),
+            "home_manager": lambda: home_view(samples.home("manager", crm_text)).as_dict(),
+            "home_admin": lambda: home_view(samples.home("admin", crm_text)).as_dict(),
+            "home_new_install": lambda: home_view(samples.home("csm", crm_text, empty=True)).as_dict(),
+            "portfolio": lambda: portfolio_summary(samples.portfolio(crm_text)).as_kwargs(),
+            "portfolio_empty": lambda: portfolio_summary(samples.portfolio(crm_text, empty=True)).as_kwargs(),
+            "plays_report": lambda: plays_report(samples.plays_report(crm_text)).as_kwargs(),
+            "plays_report_empty": lambda: plays_report(
+                samples.plays_report(crm_text, empty=True)
+            ).as_kwargs(),
+            "sync_status": lambda: sync_status(samples.sync_status(crm_text)).as_kwargs(),
+            "sync_status_empty": lambda: sync_status(samples.sync_status(crm_text, empty=True)).as_kwargs(),
         }
     )
     return found

@@ -7,6 +7,22 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from messages.models import Account, Alert, Contact, DigestItem, Driver, Health, SignalValue
+from messages.surface_models import (
+    AccountCard,
+    Activity,
+    Bucket,
+    DealLine,
+    HistoryLine,
+    Home,
+    Mover,
+    OutboxFailure,
+    PlaysReport,
+    PlayStats,
+    PortfolioSummary,
+    Stakeholder,
+    SyncRunLine,
+    SyncStatus,
+)
 
 INJECTION = "<!channel> *bold* <https://evil|click>"
 PLAY_IDS = (
@@ -140,3 +156,129 @@ def digest_items(name: str = "Northwind Traders", count: int = 5, tainted: bool 
             )
         )
     return items
+
+
+def account_card(text: str | None = None, *, empty: bool = False) -> AccountCard:
+    t = (lambda s: f"{text} {s}") if text is not None else (lambda s: s)
+    acc = account(text or "Northwind Traders")
+    if empty:
+        return AccountCard(account=replace(acc, crm_url=None, renewal_date=None))
+    return AccountCard(
+        account=acc,
+        health=alert("usage_decline").health,
+        trend=(82, 80, 77, 71, 64, 55, 48),
+        stakeholders=(Stakeholder(uid("c1"), t("Sam Ortega"), "exec_sponsor", t("VP Operations")),),
+        deals=(DealLine(t("Renewal 2027"), t("Negotiation"), 184_000, date(2027, 1, 25)),),
+        activity=(
+            Activity("ticket", FIRED, t("SSO login loops")),
+            Activity("nps", FIRED, t("3/10: support is slow")),
+        ),
+        alerts=tuple(HistoryLine(t(f"Play {i}"), "done", FIRED, t("saved")) for i in range(11)),
+        outcomes=(HistoryLine(t("Usage decline"), "saved", FIRED, t("training plan agreed")),),
+        chart_url="https://files.example/charts/northwind.png",
+    )
+
+
+def home(role: str = "csm", text: str | None = None, *, empty: bool = False) -> Home:
+    if empty:
+        return Home(user_id="U0CSM001", role=role)
+    name = text or "Northwind Traders"
+    alerts = tuple(
+        replace(alert(p, name), state=("firing", "claimed", "snoozed")[i % 3]) for i, p in enumerate(PLAY_IDS)
+    )
+    sync = SyncStatus(
+        runs=(
+            SyncRunLine("salesforce", "Account", "ok", FIRED, rows=1200, duration_s=8.2),
+            SyncRunLine("hubspot", "deals", "failed", FIRED, errors=3, error=f"{name} 429"),
+        ),
+        pending=4,
+        failures=(OutboxFailure(name, "task", 3, f"{name} INVALID_FIELD"),),
+    )
+    return Home(
+        user_id="U0CSM001",
+        role=role,
+        open_alerts=alerts * 5,
+        returning=(replace(alerts[0], state="snoozed", snoozed_until=FIRED),),
+        renewals=(Bucket("next 90 days", 3, 410_000, 120_000), Bucket("next 180 days", 7, 900_000)),
+        book=(Bucket("healthy", 31, 2_400_000), Bucket("at_risk", 4, 380_000, 380_000)),
+        sla_breaches=alerts[:2] if role != "csm" else (),
+        sync=sync if role == "admin" else None,
+    )
+
+
+def portfolio(text: str | None = None, *, empty: bool = False) -> PortfolioSummary:
+    if empty:
+        return PortfolioSummary(scope="your book", accounts=0, arr=0, at_risk_arr=0)
+    t = (lambda s: f"{text} {s}") if text is not None else (lambda s: s)
+    return PortfolioSummary(
+        scope="team" if text is None else text,
+        scope_user_id="U0MGR001",
+        accounts=412,
+        arr=38_400_000,
+        at_risk_arr=4_100_000,
+        by_band=(
+            Bucket("healthy", 301, 29_000_000),
+            Bucket("watch", 71, 5_300_000),
+            Bucket(t("at_risk"), 40, 4_100_000),
+        ),
+        by_tier=(
+            Bucket("high", 88, 24_000_000, 2_900_000),
+            Bucket("mid", 190, 12_000_000, 1_100_000),
+            Bucket("tech_touch", 134, 2_400_000, 100_000),
+        ),
+        renewals=(
+            Bucket("next 90 days", 21, 3_100_000, 800_000),
+            Bucket("next 120 days", 30, 4_000_000),
+            Bucket("next 180 days", 52, 6_900_000),
+        ),
+        open_alerts_by_age=(Bucket("under 1 day", 14), Bucket("1–3 days", 9), Bucket("over 3 days", 5)),
+        sla_breaches=3,
+        movers=tuple(Mover(t(f"Account {i}"), -20 + i, t("usage frequency")) for i in range(10)),
+    )
+
+
+def plays_report(text: str | None = None, *, empty: bool = False) -> PlaysReport:
+    if empty:
+        return PlaysReport(days=30)
+    t = (lambda s: f"{text} {s}") if text is not None else (lambda s: s)
+    stats = tuple(
+        PlayStats(
+            t(p.replace("_", " ").capitalize()),
+            fires=10 + i,
+            median_claim_hours=2.5 + i,
+            completion_rate=0.6,
+            save_rate=0.42 if i % 2 else None,
+            outcomes=(("saved", 4), ("churn_confirmed", 1)),
+            arm_lift=6.2 if i == 0 else None,
+            arm_ci=(-1.5, 13.9) if i == 0 else None,
+        )
+        for i, p in enumerate(PLAY_IDS)
+    )
+    return PlaysReport(days=30, plays=stats)
+
+
+def sync_status(text: str | None = None, *, empty: bool = False) -> SyncStatus:
+    if empty:
+        return SyncStatus()
+    t = (lambda s: f"{text} {s}") if text is not None else (lambda s: s)
+    return SyncStatus(
+        runs=(
+            SyncRunLine("salesforce", "Account", "ok", FIRED, rows=1200, duration_s=8.2),
+            SyncRunLine(
+                "hubspot",
+                "deals",
+                "partial",
+                FIRED,
+                rows=300,
+                errors=1,
+                duration_s=3.0,
+                error=t("ratelimited"),
+            ),
+        ),
+        pending=4,
+        failures=(
+            OutboxFailure(t("Northwind Traders"), "task", 3, t("INVALID_FIELD: Subject too long")),
+            OutboxFailure(t("Contoso"), "note", 8, t("403 Forbidden"), parked=True),
+        ),
+        activity=(Activity("task", FIRED, t("Logged outcome 'saved' on Northwind Traders")),),
+    )

@@ -22,7 +22,7 @@ def _check(crm_text: str, *, exact: bool) -> None:
         assert_inert(payload, BASELINE[case], exact=exact)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200) | slack_ish)
 def test_any_short_crm_text_is_inert_and_within_limits(crm_text: str) -> None:
     _check(crm_text, exact=True)
