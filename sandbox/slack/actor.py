@@ -88,7 +88,10 @@ class Actor:
         """Click a button (or pick from a select/date picker/overflow) in a message."""
         who, where = self.user(user), self._channel(channel)
         with self.ws.lock:
-            message = self.ws.message(where["id"], ts)
+            found = [m for m in self.ws.messages(where["id"]) if m["ts"] == ts]
+            if not found:
+                raise ValueError(f"no message {ts} in {where['id']}")
+            message = found[0]
             if message.get("ephemeral_for") not in (None, who["id"]):
                 raise ValueError(f"message {ts} is not visible to {who['id']}")
             action, state = payloads.block_action(message.get("blocks") or [], action_id, value, selected)

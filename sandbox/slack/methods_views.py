@@ -106,17 +106,22 @@ def check_view(view: Any, surface: str) -> dict[str, Any]:
 
 
 def views_update(api: SlackWebApi, args: Args) -> dict[str, Any]:
-    vid = args.get("view_id")
+    """Update a modal or a published App Home view by view_id (or a modal by external_id)."""
+    vid = str(args.get("view_id") or "")
+    homes = {v["id"]: user for user, v in api.ws.data["home"].items()}
     if not vid and args.get("external_id"):
-        vid = next((v["id"] for v in api.ws.views.values() if v["external_id"] == args["external_id"]), None)
-    current = api.ws.views.get(str(vid or ""))
+        vid = next((v["id"] for v in api.ws.views.values() if v["external_id"] == args["external_id"]), "")
+    current = api.ws.data["home"][homes[vid]] if vid in homes else api.ws.views.get(vid)
     if current is None:
         raise SlackError("not_found")
     if args.get("hash") and args["hash"] != current["hash"]:
         raise SlackError("hash_conflict")
     view = _view_arg(args, current["type"])
     built = _build(view, current["id"], root=current["root_view_id"], previous=current["previous_view_id"])
-    api.ws.views[current["id"]] = built
+    if vid in homes:
+        api.ws.data["home"][homes[vid]] = built
+    else:
+        api.ws.views[vid] = built
     api.ws.touch()
     return {"view": built}
 
