@@ -73,7 +73,9 @@ def ui_state(sandbox: SlackSandbox, request: Request) -> Response:
             for c in ws.channels.values()
             if user_id in c["members"]
         ]
-        channel_id = request.arg("channel") or (channels[0]["id"] if channels else "")
+        visible = {c["id"] for c in channels}
+        wanted = request.arg("channel") or ""
+        channel_id = wanted if wanted in visible else (channels[0]["id"] if channels else "")
         stack = stacks(sandbox.api).get(user_id) or []
         modal = ws.views.get(stack[-1]) if stack else None
         return Response(
