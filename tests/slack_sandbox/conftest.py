@@ -3,18 +3,16 @@ mode (signature verification on) that the sandbox delivers signed requests to.""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from socketserver import ThreadingMixIn
-from typing import Any, TypeVar
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from typing import TypeVar
 
 import pytest
 from slack_sdk import WebClient
 
 from sandbox.slack import SlackSandbox, start_slack
+from sandbox.slack.boltserver import serve_bolt
 from tests.slack_sandbox.tiny_bolt import TinyBot, build_tiny_bot
 
 T = TypeVar("T")
@@ -33,28 +31,13 @@ def client(slack: SlackSandbox) -> WebClient:
     return WebClient(token=info["bot_token"], base_url=info["base_url"])
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
 @pytest.fixture
 def bot(slack: SlackSandbox, client: WebClient) -> Iterator[TinyBot]:
     """The tiny Bolt app served over HTTP on 127.0.0.1; the sandbox delivers to it."""
     tiny = build_tiny_bot(signing_secret=slack.info()["signing_secret"], client=client)
-    server = make_server(
-        "127.0.0.1", 0, tiny.wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    slack.set_bot_url(f"http://127.0.0.1:{server.server_port}/slack/events")
-    yield tiny
-    server.shutdown()
-    server.server_close()
+    with serve_bolt(tiny.app) as url:
+        slack.set_bot_url(url)
+        yield tiny
 
 
 def eventually(check: Callable[[], T | None], timeout: float = 5.0) -> T:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 ALERT_BLOCKS: list[dict[str, Any]] = [
@@ -87,14 +86,13 @@ OUTCOME_MODAL: dict[str, Any] = {
 @dataclass
 class TinyBot:
     app: App
-    wsgi: SlackRequestHandler
     submissions: list[dict[str, Any]] = field(default_factory=list)
     clicks: list[dict[str, Any]] = field(default_factory=list)
 
 
 def build_tiny_bot(*, signing_secret: str, client: WebClient) -> TinyBot:
     app = App(signing_secret=signing_secret, client=client)
-    tiny = TinyBot(app, SlackRequestHandler(app))
+    tiny = TinyBot(app)
 
     @app.action("claim")
     def claim(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
