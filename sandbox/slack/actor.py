@@ -24,6 +24,7 @@ from sandbox.slack.webapi import SlackWebApi
 FORM = "application/x-www-form-urlencoded"
 RESPONSE_URL_USES = 5
 RESPONSE_URL_TTL_SECONDS = 30 * 60
+_PRUNE_ABOVE = 10_000  # issued trigger_ids / response_urls kept before expired ones are dropped
 _UPDATABLE = ("blocks", "title", "submit", "close", "private_metadata", "callback_id")
 
 
@@ -56,13 +57,23 @@ class Actor:
 
     def _trigger(self, user_id: str) -> str:
         trigger_id = f"{int(time.time())}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}"
-        self.api.triggers[trigger_id] = (user_id, time.monotonic())
+        now = time.monotonic()
+        if len(self.api.triggers) > _PRUNE_ABOVE:
+            for stale in [t for t, (_, at) in list(self.api.triggers.items()) if now - at > 60]:
+                self.api.triggers.pop(stale, None)
+        self.api.triggers[trigger_id] = (user_id, now)
         return trigger_id
 
     def _response_url(self, **target: Any) -> str:
         token = secrets.token_urlsafe(18)
+        now = time.monotonic()
         with self._lock:
-            self._responses[token] = {**target, "uses": 0, "issued": time.monotonic()}
+            if len(self._responses) > _PRUNE_ABOVE:
+                for stale in [
+                    t for t, r in self._responses.items() if now - r["issued"] > RESPONSE_URL_TTL_SECONDS
+                ]:
+                    del self._responses[stale]
+            self._responses[token] = {**target, "uses": 0, "issued": now}
         return f"{self.api.base_url}/response/{token}"
 
     def _send(self, kind: str, user: str, body: bytes, content_type: str, tamper: Tamper) -> Delivery:
@@ -88,6 +99,8 @@ class Actor:
         """Click a button (or pick from a select/date picker/overflow) in a message."""
         who, where = self.user(user), self._channel(channel)
         with self.ws.lock:
+            if who["id"] not in where["members"]:
+                raise ValueError(f"{who['id']} is not a member of {where['id']}")
             found = [m for m in self.ws.messages(where["id"]) if m["ts"] == ts]
             if not found:
                 raise ValueError(f"no message {ts} in {where['id']}")

@@ -61,6 +61,8 @@ def test_select_responds_through_response_url_replacing_the_original(
         slack.click("UCSM001", "CCSM001", _alert(client), "snooze", selected="1y")
     with pytest.raises(ValueError, match="no message"):
         slack.click("UCSM001", "CCSM001", "123.456", "claim")
+    with pytest.raises(ValueError, match="not a member"):
+        slack.click("UCSM002", "CCSM001", ts, "claim")  # csm-001 is not csm002's channel
 
 
 def test_modal_opened_from_a_click_and_submitted_with_every_input_kind(
