@@ -169,14 +169,21 @@ class Actor:
             delivery.outcome = self._apply_view_answer(who["id"], view_id, delivery.response_body)
         return delivery
 
-    def close_view(self, user: str, view_id: str) -> None:
-        """The user dismisses a modal (no delivery unless the view asked for notify_on_close)."""
+    def close_view(self, user: str, view_id: str, tamper: Tamper = Tamper()) -> Delivery | None:
+        """The user dismisses a modal; a view opened with notify_on_close sends ``view_closed``."""
         who = self.user(user)
         with self.ws.lock:
             stack = stacks(self.api).get(who["id"], [])
-            if view_id in stack:
-                del stack[stack.index(view_id) :]
-                self.ws.touch()
+            if view_id not in stack:
+                raise ValueError(f"modal {view_id} is not open for {who['id']}")
+            closed = [dict(self.ws.views[v]) for v in stack[stack.index(view_id) :]]
+            del stack[stack.index(view_id) :]
+            self.ws.touch()
+        notify = next((v for v in closed if v.get("notify_on_close")), None)
+        if notify is None:
+            return None
+        payload = payloads.view_closed(who, notify, is_cleared=len(closed) > 1)
+        return self._interaction(payload, who["id"], tamper)
 
     def slash(
         self, user: str, command: str, text: str = "", channel: str = "cs-alerts", tamper: Tamper = Tamper()

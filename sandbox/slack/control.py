@@ -69,7 +69,11 @@ def ui_state(sandbox: SlackSandbox, request: Request) -> Response:
         if me is None:
             return Response(404, {"error": f"no user {user_id}"})
         channels = [
-            {"id": c["id"], "name": c["name"], "is_im": c.get("is_im", False)}
+            {
+                "id": c["id"],
+                "name": "retainer" if c.get("is_im") else c["name"],
+                "is_im": c.get("is_im", False),
+            }
             for c in ws.channels.values()
             if user_id in c["members"]
         ]
@@ -142,7 +146,7 @@ def hooks(sandbox: SlackSandbox) -> dict[str, Hook]:
         "act/submit": _act(
             lambda b: actor.submit_view(b["user"], b["view_id"], b.get("values") or {}, _tamper(b))
         ),
-        "act/close": _act(lambda b: actor.close_view(b["user"], b["view_id"])),
+        "act/close": _act(lambda b: actor.close_view(b["user"], b["view_id"], _tamper(b))),
         "act/slash": _act(
             lambda b: actor.slash(
                 b["user"], b["command"], b.get("text", ""), b.get("channel") or "cs-alerts", _tamper(b)
