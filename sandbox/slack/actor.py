@@ -190,6 +190,8 @@ class Actor:
     ) -> Delivery:
         """Run a slash command; a body in the bot's answer becomes an ephemeral (or in_channel) message."""
         who, where = self.user(user), self._channel(channel)
+        if who["id"] not in where["members"]:
+            raise ValueError(f"{who['id']} is not a member of {where['id']}")
         url = self._response_url(user=who["id"], channel=where["id"], message_ts=None, ephemeral=False)
         form = payloads.slash_command(who, where, command, text, self._trigger(who["id"]), url)
         delivery = self._send("slash_command", who["id"], urlencode(form).encode(), FORM, tamper)

@@ -195,6 +195,8 @@ def test_slash_command_answer_is_ephemeral_and_respond_posts_in_channel(
         and by_kind[True]["ephemeral_for"] == "UMANAGER"
     )
     assert by_kind[False]["text"] == "Portfolio summary posted"
+    with pytest.raises(ValueError, match="not a member"):
+        slack.slash("UCSM000", "/portfolio", channel="cs-escalations")
 
 
 def test_app_home_opened_event_publishes_the_home_view(slack: SlackSandbox, bot: TinyBot) -> None:
