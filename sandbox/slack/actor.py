@@ -226,6 +226,18 @@ class Actor:
             except ValueError:
                 answer = {}
         action = answer.get("response_action")
+        try:
+            self._apply_response_action(user_id, view_id, action, answer)
+        except SlackError as err:  # Slack shows the user an error and leaves the modal as it was
+            return {"response_action": action, "error": err.code, **err.extra}
+        return {
+            "response_action": action or "close",
+            **({"errors": answer["errors"]} if action == "errors" else {}),
+        }
+
+    def _apply_response_action(
+        self, user_id: str, view_id: str, action: str | None, answer: dict[str, Any]
+    ) -> None:
         with self.ws.lock:
             stack = stacks(self.api).setdefault(user_id, [])
             errors = self.ws.data.setdefault("view_errors", {})
@@ -243,10 +255,6 @@ class Actor:
             elif view_id in stack:
                 del stack[stack.index(view_id) :]
             self.ws.touch()
-        return {
-            "response_action": action or "close",
-            **({"errors": answer["errors"]} if action == "errors" else {}),
-        }
 
     def handle_response_url(self, token: str, request: Request) -> Response:
         with self._lock:

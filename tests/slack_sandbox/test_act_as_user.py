@@ -117,6 +117,11 @@ def test_modal_stack_push_update_clear_and_view_closed(
     details = eventually(lambda: m if (m := slack.open_modal("UCSM001")) and m["id"] != root["id"] else None)
     assert details["root_view_id"] == root["id"] and details["previous_view_id"] == root["id"]
 
+    huge = slack.submit_view("UCSM001", details["id"], {"then": "huge"}).outcome
+    assert (
+        huge["error"] == "invalid_blocks" and "no more than 100" in huge["response_metadata"]["messages"][0]
+    )
+    assert slack.open_modal("UCSM001")["id"] == details["id"]  # an invalid pushed view changes nothing
     assert (
         slack.submit_view("UCSM001", details["id"], {"then": "update"}).outcome["response_action"] == "update"
     )

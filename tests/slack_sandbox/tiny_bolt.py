@@ -174,6 +174,8 @@ def build_tiny_bot(*, signing_secret: str, client: WebClient) -> TinyBot:
         then = view["state"]["values"]["then"]["then"]["value"]
         if then == "clear":
             ack(response_action="clear")
+        elif then == "huge":
+            ack(response_action="push", view={**DETAILS_MODAL, "blocks": [{"type": "divider"}] * 101})
         elif then == "update":
             ack(
                 response_action="update",
