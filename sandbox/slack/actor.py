@@ -169,20 +169,29 @@ class Actor:
             delivery.outcome = self._apply_view_answer(who["id"], view_id, delivery.response_body)
         return delivery
 
-    def close_view(self, user: str, view_id: str) -> None:
-        """The user dismisses a modal (no delivery unless the view asked for notify_on_close)."""
+    def close_view(self, user: str, view_id: str, tamper: Tamper = Tamper()) -> Delivery | None:
+        """The user dismisses a modal; a view opened with notify_on_close sends ``view_closed``."""
         who = self.user(user)
         with self.ws.lock:
             stack = stacks(self.api).get(who["id"], [])
-            if view_id in stack:
-                del stack[stack.index(view_id) :]
-                self.ws.touch()
+            if view_id not in stack:
+                raise ValueError(f"modal {view_id} is not open for {who['id']}")
+            closed = [dict(self.ws.views[v]) for v in stack[stack.index(view_id) :]]
+            del stack[stack.index(view_id) :]
+            self.ws.touch()
+        notify = next((v for v in closed if v.get("notify_on_close")), None)
+        if notify is None:
+            return None
+        payload = payloads.view_closed(who, notify, is_cleared=len(closed) > 1)
+        return self._interaction(payload, who["id"], tamper)
 
     def slash(
         self, user: str, command: str, text: str = "", channel: str = "cs-alerts", tamper: Tamper = Tamper()
     ) -> Delivery:
         """Run a slash command; a body in the bot's answer becomes an ephemeral (or in_channel) message."""
         who, where = self.user(user), self._channel(channel)
+        if who["id"] not in where["members"]:
+            raise ValueError(f"{who['id']} is not a member of {where['id']}")
         url = self._response_url(user=who["id"], channel=where["id"], message_ts=None, ephemeral=False)
         form = payloads.slash_command(who, where, command, text, self._trigger(who["id"]), url)
         delivery = self._send("slash_command", who["id"], urlencode(form).encode(), FORM, tamper)
@@ -217,6 +226,18 @@ class Actor:
             except ValueError:
                 answer = {}
         action = answer.get("response_action")
+        try:
+            self._apply_response_action(user_id, view_id, action, answer)
+        except SlackError as err:  # Slack shows the user an error and leaves the modal as it was
+            return {"response_action": action, "error": err.code, **err.extra}
+        return {
+            "response_action": action or "close",
+            **({"errors": answer["errors"]} if action == "errors" else {}),
+        }
+
+    def _apply_response_action(
+        self, user_id: str, view_id: str, action: str | None, answer: dict[str, Any]
+    ) -> None:
         with self.ws.lock:
             stack = stacks(self.api).setdefault(user_id, [])
             errors = self.ws.data.setdefault("view_errors", {})
@@ -234,10 +255,6 @@ class Actor:
             elif view_id in stack:
                 del stack[stack.index(view_id) :]
             self.ws.touch()
-        return {
-            "response_action": action or "close",
-            **({"errors": answer["errors"]} if action == "errors" else {}),
-        }
 
     def handle_response_url(self, token: str, request: Request) -> Response:
         with self._lock:

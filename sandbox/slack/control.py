@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sandbox.slack.server import SlackSandbox
 
 Hook = Callable[[Request], Response]
+MESSAGES_SHOWN = 200  # the page shows a channel's latest messages
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -57,8 +58,12 @@ def _act(fn: Callable[[dict[str, Any]], Delivery | None]) -> Hook:
     return hook
 
 
-def visible_messages(sandbox: SlackSandbox, channel_id: str, user_id: str) -> list[dict[str, Any]]:
-    return [m for m in sandbox.workspace.messages(channel_id) if m.get("ephemeral_for") in (None, user_id)]
+def visible_messages(
+    sandbox: SlackSandbox, channel_id: str, user_id: str, limit: int
+) -> list[dict[str, Any]]:
+    """The channel's last `limit` messages `user_id` can see (ephemeral ones only their own)."""
+    seen = [m for m in sandbox.workspace.messages(channel_id) if m.get("ephemeral_for") in (None, user_id)]
+    return seen[-limit:]
 
 
 def ui_state(sandbox: SlackSandbox, request: Request) -> Response:
@@ -69,7 +74,11 @@ def ui_state(sandbox: SlackSandbox, request: Request) -> Response:
         if me is None:
             return Response(404, {"error": f"no user {user_id}"})
         channels = [
-            {"id": c["id"], "name": c["name"], "is_im": c.get("is_im", False)}
+            {
+                "id": c["id"],
+                "name": "retainer" if c.get("is_im") else c["name"],
+                "is_im": c.get("is_im", False),
+            }
             for c in ws.channels.values()
             if user_id in c["members"]
         ]
@@ -89,8 +98,8 @@ def ui_state(sandbox: SlackSandbox, request: Request) -> Response:
                 ],
                 "channels": channels,
                 "channel": channel_id,
-                "messages": visible_messages(sandbox, channel_id, user_id)
-                if channel_id in ws.channels
+                "messages": visible_messages(sandbox, channel_id, user_id, MESSAGES_SHOWN)
+                if channel_id
                 else [],
                 "modal": modal,
                 "modal_errors": ws.data.get("view_errors", {}).get(modal["id"], {}) if modal else {},
@@ -142,7 +151,7 @@ def hooks(sandbox: SlackSandbox) -> dict[str, Hook]:
         "act/submit": _act(
             lambda b: actor.submit_view(b["user"], b["view_id"], b.get("values") or {}, _tamper(b))
         ),
-        "act/close": _act(lambda b: actor.close_view(b["user"], b["view_id"])),
+        "act/close": _act(lambda b: actor.close_view(b["user"], b["view_id"], _tamper(b))),
         "act/slash": _act(
             lambda b: actor.slash(
                 b["user"], b["command"], b.get("text", ""), b.get("channel") or "cs-alerts", _tamper(b)

@@ -160,6 +160,20 @@ def view_submission(user: dict[str, Any], view: dict[str, Any], trigger_id: str)
     }
 
 
+def view_closed(user: dict[str, Any], view: dict[str, Any], *, is_cleared: bool) -> dict[str, Any]:
+    return {
+        "type": "view_closed",
+        "team": TEAM,
+        "user": payload_user(user),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "view": view,
+        "is_cleared": is_cleared,
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
 def slash_command(
     user: dict[str, Any], channel: dict[str, Any], command: str, text: str, trigger_id: str, response_url: str
 ) -> dict[str, str]:

@@ -124,6 +124,9 @@ class SlackSandbox:
     def open_home(self, user: str, tamper: Tamper = Tamper()) -> Delivery:
         return self.actor.open_home(user, tamper)
 
+    def close_view(self, user: str, view_id: str, tamper: Tamper = Tamper()) -> Delivery | None:
+        return self.actor.close_view(user, view_id, tamper)
+
     def replay(self, delivery: Delivery) -> Delivery:
         return self.actor.replay(delivery)
 

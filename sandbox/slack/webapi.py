@@ -28,7 +28,10 @@ def parse_args(request: Request) -> Args:
     ctype = (request.header("content-type") or "").split(";")[0].strip().lower()
     if request.body:
         if ctype == "application/json":
-            body = request.json()
+            try:
+                body = request.json()
+            except ValueError as exc:
+                raise SlackError("invalid_json") from exc
             if not isinstance(body, dict):
                 raise SlackError("invalid_json")
             args.update(body)

@@ -4,11 +4,15 @@ verification on), and applies what the bot answers (response_url posts, view res
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 import requests
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from sandbox.slack import SlackSandbox, Tamper
 from tests.slack_sandbox.conftest import eventually
@@ -104,6 +108,84 @@ def test_submitting_a_modal_checks_the_form_like_the_client(
         slack.submit_view("UCSM002", modal["id"], {"what": "x", "result": "saved"})
 
 
+def test_modal_stack_push_update_clear_and_view_closed(
+    slack: SlackSandbox, client: WebClient, bot: TinyBot
+) -> None:
+    slack.click("UCSM001", "CCSM001", _alert(client), "log_outcome")
+    root = eventually(lambda: slack.open_modal("UCSM001"))
+    assert slack.click_view("UCSM001", root["id"], "more").status == 200  # a button inside the modal
+    details = eventually(lambda: m if (m := slack.open_modal("UCSM001")) and m["id"] != root["id"] else None)
+    assert details["root_view_id"] == root["id"] and details["previous_view_id"] == root["id"]
+
+    huge = slack.submit_view("UCSM001", details["id"], {"then": "huge"}).outcome
+    assert (
+        huge["error"] == "invalid_blocks" and "no more than 100" in huge["response_metadata"]["messages"][0]
+    )
+    assert slack.open_modal("UCSM001")["id"] == details["id"]  # an invalid pushed view changes nothing
+    assert (
+        slack.submit_view("UCSM001", details["id"], {"then": "update"}).outcome["response_action"] == "update"
+    )
+    assert slack.open_modal("UCSM001")["title"]["text"] == "Updated"
+    assert slack.submit_view("UCSM001", details["id"], {"then": "more"}).outcome["response_action"] == "push"
+    third = slack.open_modal("UCSM001")
+    assert third["title"]["text"] == "Third" and third["id"] != details["id"]
+
+    closed = slack.close_view("UCSM001", details["id"])  # closes it and the one pushed on top of it
+    assert closed is not None and closed.status == 200
+    assert eventually(lambda: bot.closed)[0]["type"] == "view_closed"
+    assert slack.open_modal("UCSM001")["id"] == root["id"]
+    assert slack.close_view("UCSM001", root["id"]) is None  # the outcome modal did not ask to be told
+
+    slack.click("UCSM001", "CCSM001", _alert(client), "log_outcome")
+    root = eventually(lambda: slack.open_modal("UCSM001"))
+    slack.click_view("UCSM001", root["id"], "more")
+    details = eventually(lambda: m if (m := slack.open_modal("UCSM001")) and m["id"] != root["id"] else None)
+    assert (
+        slack.submit_view("UCSM001", details["id"], {"then": "clear"}).outcome["response_action"] == "clear"
+    )
+    assert slack.open_modal("UCSM001") is None
+
+
+def test_a_trigger_id_works_once_and_expires(slack: SlackSandbox, client: WebClient, bot: TinyBot) -> None:
+    slack.click("UCSM001", "CCSM001", _alert(client), "claim")
+    trigger_id = json.loads(parse_qs(slack.deliveries()[-1].body.decode())["payload"][0])["trigger_id"]
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "x"}, "blocks": []}
+    client.views_open(trigger_id=trigger_id, view=modal)
+    with pytest.raises(SlackApiError, match="invalid_trigger_id"):
+        client.views_open(trigger_id=trigger_id, view=modal)
+    slack.api.triggers["old"] = ("UCSM001", time.monotonic() - 4)
+    with pytest.raises(SlackApiError, match="expired_trigger_id"):
+        client.views_open(trigger_id="old", view=modal)
+
+
+def test_a_response_url_takes_five_posts(slack: SlackSandbox, client: WebClient, bot: TinyBot) -> None:
+    slack.click("UCSM001", "CCSM001", _alert(client), "claim")
+    url = json.loads(parse_qs(slack.deliveries()[-1].body.decode())["payload"][0])["response_url"]
+    http = requests.Session()
+    http.trust_env = False
+    answers = [http.post(url, json={"text": f"note {i}"}, timeout=5) for i in range(6)]
+    assert [a.status_code for a in answers] == [200] * 5 + [404] and answers[0].text == "ok"
+    notes = [m for m in slack.messages("CCSM001") if m.get("ephemeral_for") == "UCSM001"]
+    assert [m["text"] for m in notes] == [f"note {i}" for i in range(5)]
+    assert http.post(url.rsplit("/", 1)[0] + "/unknown", json={"text": "x"}, timeout=5).status_code == 404
+
+
+def test_concurrent_clicks_are_all_delivered_and_applied(
+    slack: SlackSandbox, client: WebClient, bot: TinyBot
+) -> None:
+    stamps = [_alert(client, f"CCSM00{i % 3}") for i in range(12)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        deliveries = list(
+            pool.map(lambda i: slack.click("UMANAGER", f"CCSM00{i % 3}", stamps[i], "claim"), range(12))
+        )
+    assert [d.status for d in deliveries] == [200] * 12 and len({d.id for d in deliveries}) == 12
+
+    def edited() -> int:
+        return sum(1 for c in ("CCSM000", "CCSM001", "CCSM002") for m in slack.messages(c) if "edited" in m)
+
+    eventually(lambda: edited() == 12)
+
+
 def test_slash_command_answer_is_ephemeral_and_respond_posts_in_channel(
     slack: SlackSandbox, bot: TinyBot
 ) -> None:
@@ -118,6 +200,8 @@ def test_slash_command_answer_is_ephemeral_and_respond_posts_in_channel(
         and by_kind[True]["ephemeral_for"] == "UMANAGER"
     )
     assert by_kind[False]["text"] == "Portfolio summary posted"
+    with pytest.raises(ValueError, match="not a member"):
+        slack.slash("UCSM000", "/portfolio", channel="cs-escalations")
 
 
 def test_app_home_opened_event_publishes_the_home_view(slack: SlackSandbox, bot: TinyBot) -> None:
@@ -126,6 +210,8 @@ def test_app_home_opened_event_publishes_the_home_view(slack: SlackSandbox, bot:
     assert home["blocks"][0]["text"]["text"] == "Hello <@UADMIN>"
     event = json.loads(slack.deliveries()[-1].body)
     assert event["type"] == "event_callback" and event["event"]["type"] == "app_home_opened"
+    assert slack.click_view("UADMIN", home["id"], "refresh_home").status == 200
+    eventually(lambda: slack.home_view("UADMIN")["blocks"][0]["text"]["text"] == "Refreshed")
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,13 @@ def test_form_encoded_bodies_and_token_in_the_form(slack: SlackSandbox, client: 
         timeout=5,
     ).json()
     assert answer["ok"] is True
+    broken = http.post(
+        info["base_url"] + "chat.postMessage",
+        data=b"{not json",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {info['bot_token']}"},
+        timeout=5,
+    )
+    assert (broken.status_code, broken.json()) == (200, {"ok": False, "error": "invalid_json"})
     assert slack.messages("CCSM000")[0]["blocks"] == ALERT_BLOCKS
     assert slack.messages("CCSM001")[0]["text"] == "via form token"
 

@@ -47,6 +47,16 @@ OUTCOME_MODAL: dict[str, Any] = {
     "submit": {"type": "plain_text", "text": "Save"},
     "blocks": [
         {
+            "type": "section",
+            "block_id": "extra",
+            "text": {"type": "mrkdwn", "text": "Need more room?"},
+            "accessory": {
+                "type": "button",
+                "action_id": "more",
+                "text": {"type": "plain_text", "text": "Details"},
+            },
+        },
+        {
             "type": "input",
             "block_id": "done",
             "label": {"type": "plain_text", "text": "What was done"},
@@ -83,11 +93,29 @@ OUTCOME_MODAL: dict[str, Any] = {
 }
 
 
+DETAILS_MODAL: dict[str, Any] = {
+    "type": "modal",
+    "callback_id": "details",
+    "notify_on_close": True,
+    "title": {"type": "plain_text", "text": "Details"},
+    "submit": {"type": "plain_text", "text": "Next"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "then",
+            "label": {"type": "plain_text", "text": "Then what"},
+            "element": {"type": "plain_text_input", "action_id": "then"},
+        }
+    ],
+}
+
+
 @dataclass
 class TinyBot:
     app: App
     submissions: list[dict[str, Any]] = field(default_factory=list)
     clicks: list[dict[str, Any]] = field(default_factory=list)
+    closed: list[dict[str, Any]] = field(default_factory=list)
 
 
 def build_tiny_bot(*, signing_secret: str, client: WebClient) -> TinyBot:
@@ -136,6 +164,40 @@ def build_tiny_bot(*, signing_secret: str, client: WebClient) -> TinyBot:
             channel=channel, thread_ts=ts, text=f"Outcome logged by <@{body['user']['id']}>"
         )
 
+    @app.action("more")
+    def more(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_push(trigger_id=body["trigger_id"], view=DETAILS_MODAL)
+
+    @app.view("details")
+    def details(ack: Ack, view: dict[str, Any]) -> None:
+        then = view["state"]["values"]["then"]["then"]["value"]
+        if then == "clear":
+            ack(response_action="clear")
+        elif then == "huge":
+            ack(response_action="push", view={**DETAILS_MODAL, "blocks": [{"type": "divider"}] * 101})
+        elif then == "update":
+            ack(
+                response_action="update",
+                view={**DETAILS_MODAL, "title": {"type": "plain_text", "text": "Updated"}},
+            )
+        else:
+            ack(
+                response_action="push",
+                view={**DETAILS_MODAL, "title": {"type": "plain_text", "text": "Third"}},
+            )
+
+    @app.view_closed("details")
+    def details_closed(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        tiny.closed.append(body)
+
+    @app.action("refresh_home")
+    def refresh_home(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_publish(user_id=body["user"]["id"], view={"type": "home", "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": "Refreshed"}}]})  # fmt: skip
+
     @app.command("/portfolio")
     def portfolio(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack(f"Portfolio for <@{command['user_id']}>: {command['text'] or 'all'}")
@@ -146,7 +208,9 @@ def build_tiny_bot(*, signing_secret: str, client: WebClient) -> TinyBot:
         client.views_publish(
             user_id=event["user"],
             view={"type": "home", "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": f"Hello <@{event['user']}>"}}]},
+                {"type": "section", "text": {"type": "mrkdwn", "text": f"Hello <@{event['user']}>"}},
+                {"type": "actions", "elements": [{"type": "button", "action_id": "refresh_home",
+                                                   "text": {"type": "plain_text", "text": "Refresh"}}]}]},
         )  # fmt: skip
 
     return tiny
