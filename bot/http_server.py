@@ -94,7 +94,9 @@ class BotHttpServer:
         return f"http://{host!s}:{port}"
 
     def start(self) -> BotHttpServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="bot-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="bot-http", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -307,7 +307,7 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"sandbox:{self.port}", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name=f"sandbox:{self.port}", daemon=True
         )
         self._thread.start()
         return self
