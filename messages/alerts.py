@@ -66,7 +66,6 @@ def alert_context(alert: Alert, audience: Audience) -> dict[str, Any]:
         "steps": alert.steps[:MAX_STEPS],
         "more_steps": max(0, len(alert.steps) - MAX_STEPS),
         "snooze_options": SNOOZE_OPTIONS,
-        "extra_facts": [],
     }
 
 

@@ -6,9 +6,10 @@ Templates emit a stream of JSON values (one per block, whitespace between, no co
 * Escape by default. `finalize` sends every `{{ value }}` through `messages.escape.escape_text` unless
   the value is `Markup` (output of our own macros and helpers such as `mention`). Template literal
   text is trusted; anything interpolated is not. There is no way to print a CRM value unescaped.
-* JSON by construction. A string reaches the JSON only through the `text(limit)` filter (or `tojson`,
-  which it shares code with): the escaped text is truncated to `limit` with "…", then `json.dumps`-ed,
-  so quotes, backslashes and newlines can never break the document.
+* JSON by construction. A value reaches the JSON only through a filter that encodes it: `text(limit)`
+  (escaped, truncated to `limit` with "…", then `json.dumps`-ed), `tojson` (numbers, booleans; strings
+  escaped) or `ident` (identifiers we generated, validated instead of escaped). Quotes, backslashes and
+  newlines in CRM text can never break the document.
 """
 
 from __future__ import annotations
