@@ -143,6 +143,9 @@ def humanize(value: object) -> str:
     return str(value).replace("_", " ")
 
 
+_UNSAFE_FILTERS = ("safe", "e", "escape", "forceescape", "urlize", "xmlattr")
+
+
 @cache
 def environment() -> Environment:
     """The shared, immutable environment (templates compile once per process)."""
@@ -154,6 +157,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    for name in _UNSAFE_FILTERS:  # each returns Markup, which would skip the Slack escape
+        del env.filters[name]
     env.filters.update(text=text, clip=clip, tojson=tojson, ident=ident)
     env.filters.update(money=money, signed=signed, when=when, humanize=humanize, spark=spark, percent=percent)
     env.globals.update(mention=mention)

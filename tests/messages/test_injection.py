@@ -54,3 +54,21 @@ def test_template_names_cannot_leave_the_template_folder() -> None:
         alert_message(samples.alert("../misc/refusal"))
     with pytest.raises(ValueError, match="template names"):
         template_names("alerts", "x", "../y")
+
+
+@pytest.mark.parametrize("bypass", ["safe", "e", "escape", "forceescape", "urlize", "xmlattr"])
+def test_templates_cannot_mark_crm_text_safe(bypass: str) -> None:
+    from jinja2 import TemplateAssertionError
+
+    from messages.env import environment
+
+    with pytest.raises(TemplateAssertionError, match=f"No filter named '{bypass}'"):
+        environment().from_string(f"{{{{ name|{bypass} }}}}")
+
+
+def test_interpolation_escapes_by_default() -> None:
+    from messages.env import environment
+
+    assert environment().from_string("*{{ name }}*").render(name=samples.INJECTION) == (
+        "*&lt;!channel&gt; ∗bold∗ &lt;https://evil|click&gt;*"
+    )
