@@ -15,6 +15,7 @@ Templates emit a stream of JSON values (one per block, whitespace between, no co
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -113,6 +114,8 @@ def money(value: Decimal | int | float | None) -> str:
 
 
 def signed(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
     rounded = round(value)
     return f"+{rounded}" if rounded > 0 else f"\u2212{-rounded}" if rounded < 0 else "0"
 

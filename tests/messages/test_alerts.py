@@ -69,3 +69,12 @@ def test_audience_specific_template_is_preferred_when_present() -> None:
         "alerts/renewal_risk.j2",
         "alerts/generic.j2",
     ]
+
+
+def test_non_finite_numbers_render_as_not_available() -> None:
+    from messages.models import Driver, Health
+
+    alert = samples.alert("renewal_risk", signals={"days_to_renewal": 30, "health_change": float("nan")})
+    alert = replace(alert, health=Health(40, "at_risk", (Driver("Usage", float("-inf")),)))
+    raw = str(alert_message(alert).as_kwargs())
+    assert "health moved n/a points" in raw and "Usage (n/a)" in raw
