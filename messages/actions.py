@@ -227,3 +227,12 @@ class DigestMode(StrEnum):
 def decode_account_pick(value: str) -> str:
     """The account id carried by an `account.pick` option value."""
     return _uuid(value, "account id")
+
+
+CRM_LINK_PATTERN: Final = re.compile(rf"^crm_link:{_UUID_RE}$")
+
+
+def crm_link_action_id(object_id: str) -> str:
+    """action_id of an "Open in <CRM>" link button. Slack opens the URL itself but still sends
+    block_actions: register `app.action(CRM_LINK_PATTERN)` with a listener that only acks."""
+    return f"crm_link:{_uuid(object_id, 'object id')}"

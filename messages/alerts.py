@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from messages.actions import AlertAction, AlertBlock, AlertVerb, SnoozeChoice
+from messages.actions import AlertAction, AlertBlock, AlertVerb, SnoozeChoice, crm_link_action_id
 from messages.blocks import Message, split_stream, url_literal
 from messages.env import render_stream, template_names
 from messages.models import OPEN_STATES, Alert, Audience, Driver
@@ -48,8 +48,8 @@ def alert_context(alert: Alert, audience: Audience) -> dict[str, Any]:
         return AlertBlock(alert.id, part).encode()
 
     def action(verb: str) -> str:
-        if verb == "open_crm":  # a link button: Slack still sends block_actions, the bot only acks
-            return f"crm_link:{alert.id}"
+        if verb == "open_crm":
+            return crm_link_action_id(alert.id)
         return AlertAction(AlertVerb(verb), alert.id).encode()
 
     return {
@@ -66,7 +66,6 @@ def alert_context(alert: Alert, audience: Audience) -> dict[str, Any]:
         "steps": alert.steps[:MAX_STEPS],
         "more_steps": max(0, len(alert.steps) - MAX_STEPS),
         "snooze_options": SNOOZE_OPTIONS,
-        "extra_facts": [],
     }
 
 

@@ -6,14 +6,16 @@ Templates emit a stream of JSON values (one per block, whitespace between, no co
 * Escape by default. `finalize` sends every `{{ value }}` through `messages.escape.escape_text` unless
   the value is `Markup` (output of our own macros and helpers such as `mention`). Template literal
   text is trusted; anything interpolated is not. There is no way to print a CRM value unescaped.
-* JSON by construction. A string reaches the JSON only through the `text(limit)` filter (or `tojson`,
-  which it shares code with): the escaped text is truncated to `limit` with "…", then `json.dumps`-ed,
-  so quotes, backslashes and newlines can never break the document.
+* JSON by construction. A value reaches the JSON only through a filter that encodes it: `text(limit)`
+  (escaped, truncated to `limit` with "…", then `json.dumps`-ed), `tojson` (numbers, booleans; strings
+  escaped) or `ident` (identifiers we generated, validated instead of escaped). Quotes, backslashes and
+  newlines in CRM text can never break the document.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -112,6 +114,8 @@ def money(value: Decimal | int | float | None) -> str:
 
 
 def signed(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
     rounded = round(value)
     return f"+{rounded}" if rounded > 0 else f"\u2212{-rounded}" if rounded < 0 else "0"
 
@@ -142,6 +146,9 @@ def humanize(value: object) -> str:
     return str(value).replace("_", " ")
 
 
+_UNSAFE_FILTERS = ("safe", "e", "escape", "forceescape", "urlize", "xmlattr")
+
+
 @cache
 def environment() -> Environment:
     """The shared, immutable environment (templates compile once per process)."""
@@ -153,6 +160,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    for name in _UNSAFE_FILTERS:  # each returns Markup, which would skip the Slack escape
+        del env.filters[name]
     env.filters.update(text=text, clip=clip, tojson=tojson, ident=ident)
     env.filters.update(money=money, signed=signed, when=when, humanize=humanize, spark=spark, percent=percent)
     env.globals.update(mention=mention)

@@ -7,12 +7,12 @@ to the inputs. Free text from people is kept exactly as typed; it is escaped whe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from messages.actions import ActionDecodeError, check_user_id
 from messages.models import OUTCOME_RESULTS, STAKEHOLDER_ROLES
 
 
@@ -39,7 +39,6 @@ CHAMPION_IDS: Final = {
     "replacement_name": "champion_new_name",
     "role": "champion_role",
 }
-_USER_RE: Final = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 class _Values:
@@ -91,11 +90,14 @@ class _Values:
 
     def user(self, block_id: str, *, required: bool) -> str | None:
         value = self._raw(block_id).get("selected_user")
-        if not isinstance(value, str) or not _USER_RE.fullmatch(value):
-            if required:
-                self.errors[block_id] = "Please choose a person."
-            return None
-        return value
+        if isinstance(value, str):
+            try:
+                return check_user_id(value)
+            except ActionDecodeError:
+                pass
+        if required:
+            self.errors[block_id] = "Please choose a person."
+        return None
 
     def done(self) -> None:
         if self.errors:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, TypeVar
 
-from messages.actions import AlertAction, AlertBlock, AlertVerb, DigestMode, SurfaceAction
+from messages.actions import (
+    AlertAction,
+    AlertBlock,
+    AlertVerb,
+    DigestMode,
+    SurfaceAction,
+    crm_link_action_id,
+)
 from messages.blocks import Message, View, split_stream, url_literal
 from messages.env import humanize, money, render_stream
 from messages.models import Account, Alert
@@ -31,6 +38,7 @@ def account_card(card: AccountCard) -> Message:
     """The /account answer: health, trend, stakeholders (warning when single-threaded or without a
     champion), deals, recent tickets/NPS, alert history, outcomes and the CRM link."""
     values: dict[str, Any] = {"card": card, "crm_link": url_literal(card.account.crm_url)}
+    values["crm_action"] = crm_link_action_id(card.account.id)
     values["chart_url"] = url_literal(card.chart_url)
     drivers = card.health.drivers if card.health else ()
     values["drivers"] = tuple(sorted(drivers, key=lambda d: (-abs(d.points), d.points))[:3])

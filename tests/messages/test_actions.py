@@ -116,3 +116,33 @@ def test_snooze_choices() -> None:
 def test_constructing_with_a_bad_id_fails_early() -> None:
     with pytest.raises(ActionDecodeError):
         AlertAction(AlertVerb.CLAIM, "42")
+
+
+def _action_ids(node: object) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["action_id"]] if "action_id" in node else []
+        return found + [a for v in node.values() for a in _action_ids(v)]
+    if isinstance(node, list):
+        return [a for v in node for a in _action_ids(v)]
+    return []
+
+
+def test_every_action_id_in_every_builder_routes_to_a_decoder() -> None:
+    from messages.actions import CRM_LINK_PATTERN, SurfaceAction
+    from messages.submissions import CHAMPION_IDS, FALSE_POSITIVE_IDS, OUTCOME_IDS, REASSIGN_IDS, SNOOZE_IDS
+    from tests.messages.render_all import builders
+
+    modal_inputs = {
+        v
+        for ids in (CHAMPION_IDS, FALSE_POSITIVE_IDS, OUTCOME_IDS, REASSIGN_IDS, SNOOZE_IDS)
+        for v in ids.values()
+    }
+    surfaces = {a.value for a in SurfaceAction}
+    seen = 0
+    for build in builders().values():
+        for action_id in _action_ids(build()):
+            seen += 1
+            if action_id in modal_inputs or action_id in surfaces or CRM_LINK_PATTERN.match(action_id):
+                continue
+            AlertAction.decode(action_id)  # raises for anything unroutable
+    assert seen > 50

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -44,8 +45,7 @@ def test_an_owner_id_that_is_not_a_user_id_is_shown_as_text() -> None:
 def test_a_crm_link_that_is_not_http_is_dropped() -> None:
     evil = samples.alert("milestone")
     for url in ("javascript:alert(1)", "https://ok.example/a b", "ftp://x.example/", "https://"):
-        acc = samples.account(crm_url=url)
-        payload = alert_message(type(evil)(**{**evil.__dict__, "account": acc})).as_kwargs()
+        payload = alert_message(replace(evil, account=samples.account(crm_url=url))).as_kwargs()
         assert "url" not in json.dumps(payload), url
 
 
@@ -54,3 +54,21 @@ def test_template_names_cannot_leave_the_template_folder() -> None:
         alert_message(samples.alert("../misc/refusal"))
     with pytest.raises(ValueError, match="template names"):
         template_names("alerts", "x", "../y")
+
+
+@pytest.mark.parametrize("bypass", ["safe", "e", "escape", "forceescape", "urlize", "xmlattr"])
+def test_templates_cannot_mark_crm_text_safe(bypass: str) -> None:
+    from jinja2 import TemplateAssertionError
+
+    from messages.env import environment
+
+    with pytest.raises(TemplateAssertionError, match=f"No filter named '{bypass}'"):
+        environment().from_string(f"{{{{ name|{bypass} }}}}")
+
+
+def test_interpolation_escapes_by_default() -> None:
+    from messages.env import environment
+
+    assert environment().from_string("*{{ name }}*").render(name=samples.INJECTION) == (
+        "*&lt;!channel&gt; ∗bold∗ &lt;https://evil|click&gt;*"
+    )
