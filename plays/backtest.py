@@ -50,8 +50,8 @@ def score_play(
     for account, days in fires.items():
         churn = churned_on.get(account)
         before = [d for d in days if churn is not None and 0 <= (churn - d).days <= horizon_days]
-        if before:
-            leads.append((churn - min(before)).days) if churn else None
+        if before and churn is not None:
+            leads.append((churn - min(before)).days)
     flagged = len(fires)
     tp = len(leads)
     return PlayScore(

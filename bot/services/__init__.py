@@ -1,0 +1,1 @@
+"""Service layer: what the scheduler and the Slack bot call. Each function is one transaction."""
