@@ -67,6 +67,8 @@ class Duration:
     def __str__(self) -> str:
         if self.business_days:
             return f"{self.business_days}bd"
+        if not self.seconds:
+            return "0h"
         for unit in ("w", "d", "h", "m"):
             if self.seconds % _UNIT_SECONDS[unit] == 0:
                 return f"{self.seconds // _UNIT_SECONDS[unit]}{unit}"

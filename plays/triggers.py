@@ -61,7 +61,8 @@ def usage_decline(p: Mapping[str, Any], s: AccountSignals, h: Health) -> list[Fi
     if w0 is not None and w1 is not None and len(before) >= 2 and sum(before) > 0:
         base = sum(before) / len(before)
         d0, d1 = 1 - w0 / base, 1 - w1 / base
-        if d0 > p["two_week_decline"] and d1 > p["two_week_decline"]:
+        limit = p["two_week_decline"] + 1e-9  # strictly more than the threshold, float noise aside
+        if d0 > limit and d1 > limit:
             out.append(
                 Finding(
                     "two_week_decline",
