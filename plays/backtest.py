@@ -31,34 +31,44 @@ def auc(risk: Sequence[float], positive: Sequence[bool]) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class RenewalOutcome:
+    account_id: str
+    on: date
+    churned: bool  # a closed-lost renewal
+
+
+@dataclass(frozen=True, slots=True)
 class PlayScore:
     play_id: str
-    flagged: int  # accounts the play fired for
-    true_positives: int  # of those, accounts that churned within the horizon after a fire
-    precision: float | None
-    recall: float | None  # share of churned accounts the play fired for within the horizon before
-    median_lead_days: float | None  # first fire -> churn, for the true positives
+    flagged: int  # outcomes the play fired for within the horizon before them
+    true_positives: int  # of those, churns
+    precision: float | None  # true positives / flagged
+    recall: float | None  # true positives / all churns
+    median_lead_days: float | None  # first fire in the horizon -> churn, over the true positives
 
 
 def score_play(
     play_id: str,
     fires: Mapping[str, Sequence[date]],  # account -> days the play fired
-    churned_on: Mapping[str, date],  # account -> churn date
+    outcomes: Sequence[RenewalOutcome],
     horizon_days: int,
 ) -> PlayScore:
-    leads = []
-    for account, days in fires.items():
-        churn = churned_on.get(account)
-        before = [d for d in days if churn is not None and 0 <= (churn - d).days <= horizon_days]
-        if before and churn is not None:
-            leads.append((churn - min(before)).days)
-    flagged = len(fires)
-    tp = len(leads)
+    """Score a play against renewal outcomes: a fire within `horizon_days` before an outcome flags it.
+    Fires followed by no outcome within the horizon are censored (their ending is not known yet)."""
+    flagged, leads = 0, []
+    for outcome in outcomes:
+        before = [d for d in fires.get(outcome.account_id, ()) if 0 <= (outcome.on - d).days <= horizon_days]
+        if not before:
+            continue
+        flagged += 1
+        if outcome.churned:
+            leads.append((outcome.on - min(before)).days)
+    churns = sum(o.churned for o in outcomes)
     return PlayScore(
         play_id=play_id,
         flagged=flagged,
-        true_positives=tp,
-        precision=round(tp / flagged, 4) if flagged else None,
-        recall=round(tp / len(churned_on), 4) if churned_on else None,
+        true_positives=len(leads),
+        precision=round(len(leads) / flagged, 4) if flagged else None,
+        recall=round(len(leads) / churns, 4) if churns else None,
         median_lead_days=float(median(leads)) if leads else None,
     )

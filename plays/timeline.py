@@ -3,9 +3,9 @@ on `day`, computed from data dated on or before it only (the backtest's guard ag
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from plays.signals import WEEKS, AccountSignals
 
@@ -39,6 +39,12 @@ class AccountTimeline:
     tickets: tuple[tuple[datetime, str | None], ...]  # (opened_at, priority), ascending
     nps: tuple[tuple[datetime, int, str], ...]  # (responded_at, score, id), ascending
     roles: tuple[RoleSpell, ...] = ()
+    _days: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    _opened: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_days", tuple(u.day for u in self.usage))
+        object.__setattr__(self, "_opened", tuple(t for t, _ in self.tickets))
 
     def renewal_at(self, day: date) -> date | None:
         """The next renewal on or after `day`, else the last one."""
@@ -48,19 +54,17 @@ class AccountTimeline:
         return self.renewal_dates[-1] if self.renewal_dates else None
 
 
-def _count_between(stamps: list[datetime], start: datetime, end: datetime) -> int:
-    from bisect import bisect_left
-
+def _count_between(stamps: tuple[datetime, ...], start: datetime, end: datetime) -> int:
     return bisect_left(stamps, end) - bisect_left(stamps, start)
 
 
 def signals_at(tl: AccountTimeline, day: date, prev_score: int | None = None) -> AccountSignals:
     """What the store would have said about this account on `day`, from data dated up to `day` only."""
-    end = datetime(day.year, day.month, day.day) + timedelta(days=1)
+    end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
     wau: list[int | None] = [None] * WEEKS
     events, seats = 0, None
     first_day = day - timedelta(days=7 * WEEKS)
-    days = [u.day for u in tl.usage]
+    days = tl._days
     for u in tl.usage[bisect_right(days, first_day) : bisect_right(days, day)]:
         k = (day - u.day).days // 7
         if u.active is not None:
@@ -69,13 +73,15 @@ def signals_at(tl: AccountTimeline, day: date, prev_score: int | None = None) ->
             events += u.events
         if u.seats is not None:
             seats = u.seats if seats is None else max(seats, u.seats)
-    opened = [t.replace(tzinfo=None) for t, _ in tl.tickets]
+    opened = tl._opened
     week_ago, month_ago = end - timedelta(days=7), end - timedelta(days=28)
-    urgent = sum(
-        1 for t, p in tl.tickets if p in URGENT_PRIORITIES and month_ago <= t.replace(tzinfo=None) < end
-    )
-    nps = [n for n in tl.nps if n[0].replace(tzinfo=None) < end]
-    latest = nps[-1] if nps else None
+    lo, hi = bisect_left(opened, month_ago), bisect_left(opened, end)
+    urgent = sum(1 for _, p in tl.tickets[lo:hi] if p in URGENT_PRIORITIES)
+    latest = None
+    for n in reversed(tl.nps):
+        if n[0] < end:
+            latest = n
+            break
     current = [
         r
         for r in tl.roles
@@ -95,7 +101,7 @@ def signals_at(tl: AccountTimeline, day: date, prev_score: int | None = None) ->
         seats=seats,
         feature_events_4w=events,
         tickets_7d=_count_between(opened, week_ago, end),
-        tickets_28d=_count_between(opened, month_ago, end),
+        tickets_28d=hi - lo,
         urgent_tickets_28d=urgent,
         nps_score=latest[1] if latest else None,
         nps_at=latest[0] if latest else None,

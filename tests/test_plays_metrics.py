@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from plays.backtest import auc, score_play
+from plays.backtest import RenewalOutcome, auc, score_play
 from plays.effectiveness import AlertRecord, play_stats
 from plays.experiments import HOLDOUT, assign_arm, lift
 
@@ -23,13 +23,19 @@ def test_auc_perfect_random_and_ties() -> None:
 
 
 def test_precision_recall_and_lead_time() -> None:
-    churned = {"a": date(2026, 6, 1), "b": date(2026, 6, 1), "c": date(2026, 6, 1)}
-    fires = {"a": [date(2026, 4, 2)], "b": [date(2025, 1, 1)], "d": [date(2026, 5, 1)]}
-    s = score_play("usage_decline", fires, churned, horizon_days=180)
+    outcomes = [
+        RenewalOutcome("a", date(2026, 6, 1), True),
+        RenewalOutcome("b", date(2026, 6, 1), True),
+        RenewalOutcome("c", date(2026, 6, 1), True),
+        RenewalOutcome("d", date(2026, 6, 1), False),
+        RenewalOutcome("e", date(2026, 6, 1), False),
+    ]
+    fires = {"a": [date(2026, 4, 2), date(2026, 5, 1)], "b": [date(2025, 1, 1)], "d": [date(2026, 5, 1)]}
+    s = score_play("usage_decline", fires, outcomes, horizon_days=180)
     assert (s.flagged, s.true_positives, s.precision, s.recall, s.median_lead_days) == (
-        3,
+        2,
         1,
-        0.3333,
+        0.5,
         0.3333,
         60.0,
     )
