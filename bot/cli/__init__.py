@@ -10,6 +10,8 @@ from rich.console import Console
 from bot import __version__
 from bot.cli import db as db_commands
 from bot.cli import doctor as doctor_commands
+from bot.cli import ingest as ingest_commands
+from bot.cli import plays as plays_commands
 from bot.cli import sandbox as sandbox_commands
 from bot.cli import sync as sync_commands
 from bot.cli.common import exit_on_config_error, settings_or_exit
@@ -26,6 +28,8 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(sync_commands.app, name="sync")
 app.add_typer(sandbox_commands.app, name="sandbox")
 doctor_commands.register(app)
+plays_commands.register(app)
+app.add_typer(ingest_commands.app, name="ingest")
 
 console = Console()
 

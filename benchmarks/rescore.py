@@ -1,0 +1,136 @@
+"""Full rescore + trigger evaluation over N accounts, and an incremental pass over the changed ones.
+
+    python -m benchmarks.rescore --accounts 100000 [--changed 10000] [--database-url URL]
+
+Loads the synthetic portfolio (accounts, contacts, roles, deals, tickets, NPS, and the last 9 weeks of
+usage: all the scoring window reads) into a fresh store, then measures in the same run:
+  baseline         one count(*) scan of each table the pass reads (the rows it reads, nothing else)
+  score+evaluate   set-based reads + health + segments + triggers for every account, no writes
+  check (first)    run_check: the above + snapshots, alerts and audit events written (cold store)
+  check (steady)   run_check again: dedup refreshes, no new snapshots
+  incremental      run_check over `--changed` accounts only
+and prints seconds and the ratio of each to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.progress import track
+from sqlalchemy import func, select
+
+from benchmarks.common import peak_rss_mib, report
+from bot.services.check import EngineConfig, run_check
+from bot.services.signals import build_signals
+from plays.catalog import load_catalog
+from plays.clock import FakeClock
+from plays.health import score
+from plays.segments import segment
+from plays.triggers import evaluate
+from sandbox.portfolio import DEFAULT_AS_OF, generate
+from sandbox.store_loader import account_rows, load_portfolio
+from store.db import make_engine
+from store.migrate import upgrade
+from store.models import Account, Contact, NpsResponse, StakeholderRole, Ticket, UsageDaily
+from store.scoring_inputs import fetch_inputs
+from store.uow import unit_of_work
+from store.upsert import bulk_upsert
+
+USAGE_WEEKS = 9
+
+
+def _load(engine, accounts: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+    load_portfolio(engine, generate(accounts, seed=seed), include_usage=False)
+    first = DEFAULT_AS_OF - timedelta(weeks=USAGE_WEEKS)
+    batch: list[dict[str, object]] = []
+    now = datetime.now(UTC)
+    for acc in track(generate(accounts, seed=seed), total=accounts, description="usage rows", transient=True):
+        batch.extend(r for r in account_rows(acc, "salesforce", now)[UsageDaily] if r["day"] > first)  # type: ignore[operator]
+        if len(batch) >= 50_000:
+            with unit_of_work(engine) as session:
+                bulk_upsert(session, UsageDaily, batch, ("account_id", "day"))
+            batch.clear()
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, UsageDaily, batch, ("account_id", "day"))
+
+
+def _baseline(engine) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    with unit_of_work(engine) as session:
+        for model in (Account, Contact, StakeholderRole, Ticket, NpsResponse, UsageDaily):
+            session.scalar(select(func.count()).select_from(model))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--changed", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--database-url", default=None, help="an EMPTY database (default: a fresh SQLite file)"
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
+        upgrade(engine)
+        started = time.perf_counter()
+        _load(engine, args.accounts, args.seed)
+        load_s = time.perf_counter() - started
+        config = EngineConfig(load_catalog())
+        clock = FakeClock(
+            datetime.combine(DEFAULT_AS_OF, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+        )
+
+        baseline = min(_baseline(engine) for _ in range(3))
+
+        start = time.perf_counter()
+        with unit_of_work(engine) as session:
+            rows = fetch_inputs(session, DEFAULT_AS_OF)
+        read_s = time.perf_counter() - start
+        hits = 0
+        for s in build_signals(rows):
+            h = score(s, config.health)
+            hits += len(evaluate(config.catalog, s, h, segment(s, h.band, config.segments)))
+        compute_s = time.perf_counter() - start
+
+        first = run_check(engine, config, clock)
+        clock.advance(minutes=60)
+        steady = run_check(engine, config, clock)
+        with unit_of_work(engine) as session:
+            ids = list(session.scalars(select(Account.id).order_by(Account.crm_id).limit(args.changed)))
+        clock.advance(minutes=60)
+        incremental = run_check(engine, config, clock, account_ids=ids)
+        engine.dispose()
+
+    report(
+        f"rescore + trigger evaluation ({engine.dialect.name}, {args.accounts:,} accounts)",
+        {
+            "load (s, not timed below)": load_s,
+            "baseline: count(*) scans (s)": baseline,
+            "score+evaluate: reads (s)": read_s,
+            "score+evaluate: total (s)": compute_s,
+            "score+evaluate / baseline": compute_s / baseline,
+            "hits": hits,
+            "check first pass (s)": first.seconds,
+            "check first / baseline": first.seconds / baseline,
+            "  alerts fired": first.fired,
+            "  snapshots written": first.snapshots_written,
+            "check steady pass (s)": steady.seconds,
+            "check steady / baseline": steady.seconds / baseline,
+            f"incremental check, {len(ids):,} accounts (s)": incremental.seconds,
+            "incremental / baseline": incremental.seconds / baseline,
+            "peak RSS (MiB)": peak_rss_mib(),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

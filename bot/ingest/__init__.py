@@ -1,0 +1,1 @@
+"""Signal ingest (usage, NPS, contracts) from CSV or NDJSON: the CLI and the HTTP endpoint share it."""

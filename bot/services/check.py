@@ -1,0 +1,270 @@
+"""`run_check`: one rescore + trigger + lifecycle pass (the scheduler job's body, and `retainer check`).
+
+Reads every input with a few set-based queries, scores and evaluates in memory with the pure engine,
+then writes snapshots, new alerts, refreshes, time-driven transitions and their audit events in bulk,
+all in one transaction. Pass `account_ids` for an incremental pass over changed accounts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.services.signals import build_signals
+from plays.catalog import Catalog
+from plays.clock import Clock
+from plays.health import HealthConfig, load_health_config, score
+from plays.lifecycle import (
+    AlertState,
+    Digest,
+    Notice,
+    Route,
+    SilenceRule,
+    group_digests,
+    plan_pass,
+    route,
+    sweep,
+)
+from plays.segments import SegmentConfig, load_segment_config, segment
+from plays.triggers import Hit, evaluate
+from store import alerts_repo
+from store.scoring_inputs import fetch_inputs
+from store.types import new_id
+from store.uow import unit_of_work
+
+SCHEDULER = "scheduler"
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    catalog: Catalog
+    health: HealthConfig = field(default_factory=load_health_config)
+    segments: SegmentConfig = field(default_factory=load_segment_config)
+    default_channel: str = "#cs-alerts"
+
+
+@dataclass
+class CheckSummary:
+    as_of: date
+    accounts: int = 0
+    snapshots_written: int = 0
+    bands: dict[str, int] = field(default_factory=dict)
+    hits: int = 0
+    fired: int = 0
+    fired_by_play: dict[str, int] = field(default_factory=dict)
+    refreshed: int = 0
+    suppressed: dict[str, int] = field(default_factory=dict)
+    transitions: dict[str, int] = field(default_factory=dict)
+    digests: list[Digest] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _state(row: Any) -> AlertState:
+    return AlertState(
+        id=row.id,
+        fingerprint=row.fingerprint,
+        account_id=row.account_id,
+        play_id=row.play_id,
+        state=row.state,
+        fired_at=row.fired_at,
+        due_at=row.due_at,
+        claimed_at=row.claimed_at,
+        escalated_at=row.escalated_at,
+        snoozed_until=row.snoozed_until,
+    )
+
+
+def _event(
+    alert_id: str, action: str, now: datetime, frm: str | None, to: str | None, **details: Any
+) -> dict[str, Any]:
+    return {
+        "alert_id": alert_id,
+        "at": now,
+        "actor": SCHEDULER,
+        "action": action,
+        "from_state": frm,
+        "to_state": to,
+        "via": SCHEDULER,
+        "request_id": None,
+        "details": details,
+    }
+
+
+def run_check(
+    engine: Engine,
+    catalog: Catalog | EngineConfig,
+    clock: Clock,
+    *,
+    account_ids: Sequence[str] | None = None,
+) -> CheckSummary:
+    """Rescore, evaluate triggers, run the lifecycle; `account_ids` limits the pass to those accounts."""
+    config = catalog if isinstance(catalog, EngineConfig) else EngineConfig(catalog)
+    started = time.perf_counter()
+    now = clock.now()
+    summary = CheckSummary(as_of=now.date())
+    with unit_of_work(engine) as session:
+        rows = fetch_inputs(session, summary.as_of, account_ids)
+        states = [_state(r) for r in alerts_repo.open_alerts(session, account_ids)]
+        events: list[dict[str, Any]] = []
+        _apply_sweep(session, states, config.catalog, now, summary, events)
+
+        hits: list[Hit] = []
+        snapshots: list[dict[str, Any]] = []
+        tiers: dict[str, str] = {}
+        bands: Counter[str] = Counter()
+        for signals in build_signals(rows):
+            health = score(signals, config.health)
+            seg = segment(signals, health.band, config.segments)
+            tiers[signals.account_id] = seg.tier
+            bands[health.band] += 1
+            hits.extend(evaluate(config.catalog, signals, health, seg))
+            last = rows.latest_snapshot.get(signals.account_id)
+            if (
+                last is None
+                or last.as_of != summary.as_of
+                or (last.score, last.band) != (health.score, health.band)
+            ):
+                snapshots.append(
+                    {
+                        "account_id": signals.account_id,
+                        "computed_at": now,
+                        "as_of": summary.as_of,
+                        "score": health.score,
+                        "band": health.band,
+                        "components": health.component_values(),
+                        "drivers": list(health.drivers),
+                    }
+                )
+        alerts_repo.insert_snapshots(session, snapshots)
+        summary.accounts, summary.snapshots_written, summary.hits = (
+            len(rows.accounts),
+            len(snapshots),
+            len(hits),
+        )
+        summary.bands = dict(bands)
+
+        expired = {e["alert_id"] for e in events if e["to_state"] == "expired"}
+        still_open = {s.fingerprint: s for s in states if s.id not in expired}
+        open_plays: dict[str, set[str]] = defaultdict(set)
+        for s in still_open.values():
+            open_plays[s.account_id].add(s.play_id)
+        longest = max((p.cooldown.after(now) - now for p in config.catalog), default=timedelta(0))
+        resolved = alerts_repo.last_resolved(session, now - longest, account_ids)
+        silences: dict[str | None, list[SilenceRule]] = defaultdict(list)
+        for rule in alerts_repo.active_silences(session, now):
+            silences[rule.account_id].append(
+                SilenceRule(rule.starts_at, rule.ends_at, None, rule.account_id, rule.play_id)
+            )
+        plan = plan_pass(
+            hits,
+            config.catalog,
+            open_alerts=still_open,
+            open_plays=open_plays,
+            last_resolved=resolved,
+            silences=silences,
+            now=now,
+        )
+        summary.refreshed, summary.suppressed = len(plan.refresh), plan.suppressed
+        alerts_repo.update_alerts(
+            session, [{"id": alert_id, "updated_at": now} for alert_id, _ in plan.refresh]
+        )
+        _fire(session, config, plan.fire, tiers, now, summary, events)
+        alerts_repo.insert_events(session, events)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _apply_sweep(
+    session: Any,
+    states: list[AlertState],
+    catalog: Catalog,
+    now: datetime,
+    summary: CheckSummary,
+    events: list[dict[str, Any]],
+) -> None:
+    updates = []
+    counts: Counter[str] = Counter()
+    for t in sweep(states, catalog, now):
+        counts[t.action] += 1
+        if t.action == "unsnooze":
+            updates.append({"id": t.alert_id, "state": t.to_state, "snoozed_until": None, "updated_at": now})
+        elif t.action == "expire":
+            updates.append({"id": t.alert_id, "state": "expired", "resolved_at": now, "updated_at": now})
+        else:
+            updates.append({"id": t.alert_id, "escalated_at": now, "updated_at": now})
+        events.append(_event(t.alert_id, t.action, now, t.from_state, t.to_state, escalate_to=t.escalate_to))
+    alerts_repo.update_alerts(session, updates)
+    summary.transitions = dict(counts)
+
+
+def _fire(
+    session: Any,
+    config: EngineConfig,
+    fire: list[Any],
+    tiers: dict[str, str],
+    now: datetime,
+    summary: CheckSummary,
+    events: list[dict[str, Any]],
+) -> None:
+    if not fire:
+        return
+    owner_of = alerts_repo.owners(session, sorted({f.hit.account_id for f in fire}))
+    routes = [
+        Route(r.priority, r.channel_id, r.tier, r.play_id, r.csm_slack_id)
+        for r in alerts_repo.channel_routes(session)
+    ]
+    rows = []
+    for f in fire:
+        hit, play = f.hit, config.catalog[f.hit.play_id]
+        owner = owner_of.get(hit.account_id)
+        channel = route(
+            routes,
+            tier=tiers.get(hit.account_id, "tech"),
+            play_id=hit.play_id,
+            csm_slack_id=owner,
+            default=config.default_channel,
+        )
+        rows.append(
+            {
+                "id": new_id(),
+                "fingerprint": hit.fingerprint,
+                "play_id": hit.play_id,
+                "play_version": play.version,
+                "account_id": hit.account_id,
+                "reason": hit.reason[:255],
+                "severity": hit.severity,
+                "state": "firing",
+                "owner_slack_id": owner,
+                "channel_id": channel,
+                "fired_at": now,
+                "updated_at": now,
+                "due_at": f.due_at,
+                "details": {"summary": hit.summary, **hit.details},
+            }
+        )
+    inserted = set(alerts_repo.insert_alerts(session, rows))
+    notices = []
+    by_play: Counter[str] = Counter()
+    for row in rows:
+        if row["id"] not in inserted:
+            continue
+        by_play[row["play_id"]] += 1
+        events.append(_event(row["id"], "fire", now, None, "firing", reason=row["reason"]))
+        notices.append(
+            Notice(
+                row["id"],
+                row["channel_id"],
+                row["account_id"],
+                row["play_id"],
+                row["severity"],
+                row["details"]["summary"],
+            )
+        )
+    summary.fired, summary.fired_by_play = len(inserted), dict(by_play)
+    summary.digests = group_digests(notices)

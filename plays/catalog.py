@@ -1,0 +1,341 @@
+"""The play catalog: one YAML file per play, validated on load; every problem reported with file and line.
+
+A play names its trigger (a kind known to `plays.triggers` plus thresholds), a segment filter, the
+audience role, the message template, the buttons, follow-up steps, cooldown, SLA (claim within,
+escalate to), how long an unclaimed alert stays open, and the plays that inhibit it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from plays.clock import Duration, parse_duration
+from plays.segments import STAGES, TIERS
+
+PLAY_IDS = (
+    "usage_decline",
+    "ticket_spike",
+    "nps_detractor",
+    "renewal_risk",
+    "champion_departure",
+    "milestone",
+    "renewal_window",
+)
+AUDIENCE_ROLES = ("admin", "champion", "exec_sponsor", "finance", "csm", "manager")
+ESCALATION_TARGETS = ("csm", "manager", "admin")
+BUTTONS = (
+    "claim",
+    "snooze",
+    "reassign",
+    "escalate",
+    "log_outcome",
+    "false_positive",
+    "record_champion_change",
+)
+SEVERITIES = ("info", "warning", "critical")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+# trigger kind -> parameter -> (type, minimum, maximum)
+_NUM = int | float
+TRIGGER_PARAMS: dict[str, dict[str, tuple[type | Any, float, float]]] = {
+    "usage_decline": {"two_week_decline": (_NUM, 0, 1), "wau_mom_drop": (_NUM, 0, 1)},
+    "ticket_spike": {"min_tickets_7d": (int, 1, 1000)},
+    "nps_detractor": {"max_score": (int, 0, 10), "within_days": (int, 1, 365)},
+    "renewal_risk": {
+        "days_before_renewal": (int, 1, 730),
+        "min_score_drop": (int, 0, 100),
+        "risk_bands": (list, 0, 4),
+    },
+    "champion_departure": {"within_days": (int, 1, 365), "min_engaged_stakeholders": (int, 1, 10)},
+    "milestone": {
+        "anniversary_years": (list, 1, 20),
+        "within_days": (int, 1, 60),
+        "utilisation_achievement": (_NUM, 0, 1),
+    },
+    "renewal_window": {"windows": (list, 1, 10)},
+}
+_TOP_KEYS = {
+    "id": True,
+    "version": True,
+    "name": True,
+    "description": False,
+    "severity": True,
+    "trigger": True,
+    "segment": False,
+    "audience": True,
+    "template": True,
+    "buttons": True,
+    "steps": False,
+    "cooldown": True,
+    "sla": True,
+    "expire_after": False,
+    "suppression": False,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class CatalogError(ValueError):
+    """Every problem found in the catalog, each with file and line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("invalid play catalog:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    action: str
+    after: Duration
+    condition: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sla:
+    claim_within: Duration
+    escalate_to: str
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    id: str
+    version: int
+    name: str
+    severity: str
+    trigger: str
+    params: Mapping[str, Any]
+    audience: str
+    template: str
+    buttons: tuple[str, ...]
+    cooldown: Duration
+    sla: Sla
+    expire_after: Duration = field(default_factory=lambda: Duration(seconds=14 * 86400))
+    tiers: frozenset[str] = frozenset(TIERS)
+    stages: frozenset[str] = frozenset(STAGES)
+    steps: tuple[Step, ...] = ()
+    inhibited_by: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    plays: Mapping[str, Play]
+
+    def __getitem__(self, play_id: str) -> Play:
+        return self.plays[play_id]
+
+    def __iter__(self) -> Any:
+        return iter(self.plays.values())
+
+    def __len__(self) -> int:
+        return len(self.plays)
+
+
+class _Reader:
+    """Turns a YAML node tree into Python values, remembering the line of every key path."""
+
+    def __init__(self, file: str, text: str, problems: list[Problem]) -> None:
+        self.file, self.problems = file, problems
+        self.lines: dict[tuple[str, ...], int] = {}
+        self.loader = yaml.SafeLoader(text)
+
+    def read(self) -> Any:
+        try:
+            node = self.loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+            self.problems.append(Problem(self.file, line, f"YAML syntax: {exc.problem}"))
+            return None
+        finally:
+            self.loader.dispose()
+        return None if node is None else self._value(node, ())
+
+    def _value(self, node: yaml.Node, path: tuple[str, ...]) -> Any:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key in out:
+                    line = key_node.start_mark.line + 1
+                    self.problems.append(Problem(self.file, line, f"duplicate key {key!r}"))
+                self.lines[(*path, key)] = key_node.start_mark.line + 1
+                out[key] = self._value(value_node, (*path, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self._value(item, (*path, str(i))) for i, item in enumerate(node.value)]
+        return self.loader.construct_object(node, deep=True)
+
+    def line(self, *path: str) -> int:
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+class _PlayBuilder:
+    def __init__(self, reader: _Reader, raw: dict[str, Any], problems: list[Problem]) -> None:
+        self.r, self.raw, self.problems = reader, raw, problems
+
+    def fail(self, message: str, *path: str) -> None:
+        self.problems.append(Problem(self.r.file, self.r.line(*path), message))
+
+    def choice(self, value: Any, allowed: Iterable[str], *path: str) -> str:
+        allowed = tuple(allowed)
+        if value not in allowed:
+            self.fail(f"{'.'.join(path)}: {value!r} is not one of {', '.join(allowed)}", *path)
+        return str(value)
+
+    def duration(self, value: Any, *path: str) -> Duration:
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.fail(f"{'.'.join(path)}: {exc}", *path)
+            return Duration()
+
+    def build(self) -> Play | None:
+        raw = self.raw
+        for key, required in _TOP_KEYS.items():
+            if required and key not in raw:
+                self.fail(f"missing required key {key!r}")
+        for key in raw:
+            if key not in _TOP_KEYS:
+                self.fail(f"unknown key {key!r}", key)
+        if not isinstance(raw.get("version", 1), int):
+            self.fail("version: must be an integer", "version")
+        severity = self.choice(raw.get("severity", "warning"), SEVERITIES, "severity")
+        audience = self.choice(raw.get("audience"), AUDIENCE_ROLES, "audience")
+        trigger: dict[str, Any] = raw["trigger"] if isinstance(raw.get("trigger"), dict) else {}
+        if "trigger" in raw and not isinstance(raw.get("trigger"), dict):
+            self.fail("trigger: must be a mapping with a kind and its thresholds", "trigger")
+        kind = self.choice(trigger.get("kind"), TRIGGER_PARAMS, "trigger", "kind")
+        params = {k: v for k, v in trigger.items() if k != "kind"}
+        self._check_params(kind, params)
+        buttons = raw.get("buttons") or []
+        for i, button in enumerate(buttons if isinstance(buttons, list) else []):
+            self.choice(button, BUTTONS, "buttons", str(i))
+        if not isinstance(buttons, list) or "claim" not in buttons:
+            self.fail("buttons: must be a list that includes claim", "buttons")
+        sla: dict[str, Any] = raw["sla"] if isinstance(raw.get("sla"), dict) else {}
+        if "sla" in raw and not {"claim_within", "escalate_to"} <= set(sla):
+            self.fail("sla: needs claim_within and escalate_to", "sla")
+        segment = raw.get("segment") or {}
+        tiers = segment.get("tiers", list(TIERS))
+        stages = segment.get("stages", list(STAGES))
+        for i, tier in enumerate(tiers):
+            self.choice(tier, TIERS, "segment", "tiers", str(i))
+        for i, stage in enumerate(stages):
+            self.choice(stage, STAGES, "segment", "stages", str(i))
+        steps = []
+        for i, step in enumerate(raw.get("steps") or []):
+            if not isinstance(step, dict) or "action" not in step:
+                self.fail(f"steps.{i}: needs an action", "steps", str(i))
+                continue
+            after = self.duration(step.get("after", "0h"), "steps", str(i), "after")
+            steps.append(Step(str(step["action"]), after, step.get("if")))
+        inhibited_by = (raw.get("suppression") or {}).get("inhibited_by", [])
+        if not isinstance(raw.get("template", ""), str) or not raw.get("template"):
+            self.fail("template: must be a non-empty template id", "template")
+        return Play(
+            id=str(raw.get("id")),
+            version=int(raw.get("version", 1)) if isinstance(raw.get("version", 1), int) else 1,
+            name=str(raw.get("name", "")),
+            description=str(raw.get("description", "")),
+            severity=severity,
+            trigger=kind,
+            params=params,
+            audience=audience,
+            template=str(raw.get("template", "")),
+            buttons=tuple(buttons) if isinstance(buttons, list) else (),
+            cooldown=self.duration(raw.get("cooldown"), "cooldown"),
+            sla=Sla(
+                self.duration(sla.get("claim_within"), "sla", "claim_within"),
+                self.choice(sla.get("escalate_to"), ESCALATION_TARGETS, "sla", "escalate_to"),
+            ),
+            expire_after=self.duration(raw.get("expire_after", "14d"), "expire_after"),
+            tiers=frozenset(tiers),
+            stages=frozenset(stages),
+            steps=tuple(steps),
+            inhibited_by=tuple(inhibited_by),
+        )
+
+    def _check_params(self, kind: str, params: dict[str, Any]) -> None:
+        spec = TRIGGER_PARAMS.get(kind)
+        if spec is None:
+            return
+        for name in spec.keys() - params.keys():
+            self.fail(f"trigger: missing threshold {name!r} for kind {kind}", "trigger")
+        for name, value in params.items():
+            if name not in spec:
+                self.fail(f"trigger.{name}: unknown threshold for kind {kind}", "trigger", name)
+                continue
+            typ, low, high = spec[name]
+            if typ is list:
+                ok = isinstance(value, list) and low <= len(value) <= high
+            else:
+                allowed = (int,) if typ is int else (int, float)
+                ok = isinstance(value, allowed) and not isinstance(value, bool)
+                ok = ok and low <= float(value) <= high
+            if not ok:
+                self.fail(f"trigger.{name}: {value!r} must be {_describe(typ, low, high)}", "trigger", name)
+
+
+def _describe(typ: Any, low: float, high: float) -> str:
+    if typ is list:
+        return f"a list of {low:g} to {high:g} items"
+    return f"a {'whole ' if typ is int else ''}number from {low:g} to {high:g}"
+
+
+def catalog_dir() -> Path:
+    return Path(str(resources.files("plays").joinpath("catalog")))
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Load every `*.yml` play in `directory` (default: the shipped seed catalog). Raise CatalogError
+    listing every problem found, with file and line, after reading all files."""
+    directory = directory or catalog_dir()
+    problems: list[Problem] = []
+    plays: dict[str, Play] = {}
+    lines: dict[str, tuple[str, int]] = {}
+    for path in sorted(directory.glob("*.yml")):
+        reader = _Reader(str(path), path.read_text(encoding="utf-8"), problems)
+        raw = reader.read()
+        if raw is None and not any(p.file == str(path) for p in problems):
+            problems.append(Problem(str(path), 1, "empty file"))
+        if not isinstance(raw, dict):
+            if raw is not None:
+                problems.append(Problem(str(path), 1, "a play must be a mapping"))
+            continue
+        play = _PlayBuilder(reader, raw, problems).build()
+        if play is None:
+            continue
+        if play.id in plays:
+            first = lines[play.id]
+            problems.append(
+                Problem(str(path), reader.line("id"), f"duplicate play id {play.id!r} (first in {first[0]})")
+            )
+        plays[play.id] = play
+        lines[play.id] = (str(path), reader.line("suppression", "inhibited_by"))
+    for play in plays.values():
+        for other in play.inhibited_by:
+            if other not in plays:
+                file, line = lines[play.id]
+                problems.append(Problem(file, line, f"suppression.inhibited_by: unknown play {other!r}"))
+    if not plays and not problems:
+        problems.append(Problem(str(directory), 0, "no *.yml plays found"))
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(plays)

@@ -1,0 +1,62 @@
+"""A/B assignment of play timing, deterministic by account, with a holdout; lift with a confidence
+interval (difference of two proportions, normal approximation)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+
+HOLDOUT = "holdout"
+
+
+def _unit(experiment_id: str, account_id: str) -> float:
+    digest = hashlib.sha256(f"{experiment_id}:{account_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def assign_arm(
+    experiment_id: str, account_id: str, arms: Sequence[tuple[str, float]], holdout: float = 0.1
+) -> str:
+    """The arm for an account: `holdout` of accounts get no play at all; the rest split by weight.
+
+    The same (experiment, account) always gets the same arm, on any machine."""
+    if not 0 <= holdout < 1 or not arms or any(w <= 0 for _, w in arms):
+        raise ValueError("holdout must be in [0, 1) and arms need positive weights")
+    u = _unit(experiment_id, account_id)
+    if u < holdout:
+        return HOLDOUT
+    pick = (u - holdout) / (1 - holdout) * sum(w for _, w in arms)
+    for name, weight in arms:
+        pick -= weight
+        if pick < 0:
+            return name
+    return arms[-1][0]
+
+
+@dataclass(frozen=True, slots=True)
+class Lift:
+    treated_rate: float
+    control_rate: float
+    lift: float  # treated - control, in rate points
+    low: float
+    high: float
+    confidence: float
+
+    @property
+    def significant(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
+def lift(
+    treated_success: int, treated_n: int, control_success: int, control_n: int, confidence: float = 0.95
+) -> Lift:
+    """Save-rate lift of treated over control with a Wald interval at `confidence`."""
+    if treated_n <= 0 or control_n <= 0:
+        raise ValueError("both groups need at least one account")
+    pt, pc = treated_success / treated_n, control_success / control_n
+    se = (pt * (1 - pt) / treated_n + pc * (1 - pc) / control_n) ** 0.5
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    diff = pt - pc
+    return Lift(pt, pc, diff, diff - z * se, diff + z * se, confidence)

@@ -1,0 +1,238 @@
+"""The alert lifecycle, in Alertmanager's words, as pure functions of (state, now).
+
+States: firing -> claimed -> done | snoozed | false_positive | expired. A pass runs each hit through a
+fixed pipeline and returns a named reason for what happens to it:
+
+    dedup (an open alert has the fingerprint: refresh it) -> inhibit (an open alert or a hit of a play
+    listed in `suppression.inhibited_by` exists for the account) -> silence (an active silence matches)
+    -> cooldown (the fingerprint resolved less than `cooldown` ago) -> fire.
+
+`sweep` moves open alerts along with time: snoozes end, unclaimed alerts past their SLA escalate,
+alerts left firing past `expire_after` expire. `group_digests` batches notifications per channel.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from plays.catalog import SEVERITY_RANK, Catalog
+from plays.triggers import Hit
+
+OPEN_STATES = ("firing", "claimed", "snoozed")
+RESOLVED_STATES = ("done", "false_positive", "expired")
+
+FIRE = "fire"
+DUPLICATE = "duplicate"
+INHIBITED = "inhibited"
+SILENCED = "silenced"
+COOLDOWN = "cooldown"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertState:
+    id: str
+    fingerprint: str
+    account_id: str
+    play_id: str
+    state: str
+    fired_at: datetime
+    due_at: datetime | None = None
+    claimed_at: datetime | None = None
+    escalated_at: datetime | None = None
+    snoozed_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SilenceRule:
+    """Matches alerts by alert id, or by account and/or play (None matches anything), between times."""
+
+    starts_at: datetime
+    ends_at: datetime
+    alert_id: str | None = None
+    account_id: str | None = None
+    play_id: str | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.starts_at <= now < self.ends_at
+
+    def matches(self, account_id: str, play_id: str, alert_id: str | None = None) -> bool:
+        if self.alert_id is not None:
+            return self.alert_id == alert_id
+        return self.account_id in (None, account_id) and self.play_id in (None, play_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: str  # fire | duplicate | inhibited | silenced | cooldown
+    detail: str = ""  # e.g. the inhibiting play, or the alert that was refreshed
+
+    @property
+    def notify(self) -> bool:
+        return self.action == FIRE
+
+
+def decide(
+    hit: Hit,
+    *,
+    inhibited_by: Sequence[str],
+    open_alert: AlertState | None,
+    active_plays: Iterable[str],
+    silences: Iterable[SilenceRule],
+    last_resolved_at: datetime | None,
+    cooldown_until: datetime | None,
+    now: datetime,
+) -> Decision:
+    """Whether `hit` becomes a new alert, and if not, the named reason why not."""
+    if open_alert is not None:
+        return Decision(DUPLICATE, open_alert.id)
+    active = set(active_plays)
+    for play_id in inhibited_by:
+        if play_id in active:
+            return Decision(INHIBITED, play_id)
+    for rule in silences:
+        if rule.active(now) and rule.matches(hit.account_id, hit.play_id):
+            return Decision(SILENCED, rule.ends_at.isoformat())
+    if last_resolved_at is not None and cooldown_until is not None and now < cooldown_until:
+        return Decision(COOLDOWN, cooldown_until.isoformat())
+    return Decision(FIRE)
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    hit: Hit
+    fired_at: datetime
+    due_at: datetime  # claim by then, or it escalates
+
+
+@dataclass
+class Plan:
+    fire: list[NewAlert] = field(default_factory=list)
+    refresh: list[tuple[str, Hit]] = field(default_factory=list)  # (open alert id, the hit seen again)
+    suppressed: dict[str, int] = field(default_factory=dict)  # reason -> count
+
+    def count(self, reason: str) -> None:
+        self.suppressed[reason] = self.suppressed.get(reason, 0) + 1
+
+
+def plan_pass(
+    hits: Sequence[Hit],
+    catalog: Catalog,
+    *,
+    open_alerts: Mapping[str, AlertState],  # by fingerprint
+    open_plays: Mapping[str, set[str]],  # account id -> plays with an open alert
+    last_resolved: Mapping[str, datetime],  # fingerprint -> when its latest alert resolved
+    silences: Mapping[str | None, Sequence[SilenceRule]],  # account id (None = any account) -> rules
+    now: datetime,
+) -> Plan:
+    """Run every hit of one pass through `decide`. Hits of this pass count as active for inhibition."""
+    plan = Plan()
+    hit_plays: dict[str, set[str]] = defaultdict(set)
+    for hit in hits:
+        hit_plays[hit.account_id].add(hit.play_id)
+    seen: set[str] = set()
+    for hit in hits:
+        fp = hit.fingerprint
+        if fp in seen:
+            plan.count(DUPLICATE)
+            continue
+        seen.add(fp)
+        play = catalog[hit.play_id]
+        resolved = last_resolved.get(fp)
+        decision = decide(
+            hit,
+            inhibited_by=play.inhibited_by,
+            open_alert=open_alerts.get(fp),
+            active_plays=hit_plays[hit.account_id] | open_plays.get(hit.account_id, set()),
+            silences=[*silences.get(hit.account_id, ()), *silences.get(None, ())],
+            last_resolved_at=resolved,
+            cooldown_until=play.cooldown.after(resolved) if resolved else None,
+            now=now,
+        )
+        if decision.notify:
+            plan.fire.append(NewAlert(hit, now, play.sla.claim_within.after(now)))
+        elif decision.action == DUPLICATE:
+            plan.refresh.append((decision.detail, hit))
+            plan.count(DUPLICATE)
+        else:
+            plan.count(decision.action)
+    return plan
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    alert_id: str
+    action: str  # unsnooze | escalate | expire
+    from_state: str
+    to_state: str
+    escalate_to: str | None = None
+
+
+def sweep(alerts: Iterable[AlertState], catalog: Catalog, now: datetime) -> list[Transition]:
+    """Time-driven transitions of open alerts (the SLA/escalation sweep)."""
+    out: list[Transition] = []
+    for a in alerts:
+        play = catalog.plays.get(a.play_id)
+        if a.state == "snoozed":
+            if a.snoozed_until is not None and a.snoozed_until <= now:
+                back = "claimed" if a.claimed_at is not None else "firing"
+                out.append(Transition(a.id, "unsnooze", a.state, back))
+            continue
+        if a.state != "firing" or play is None:
+            continue
+        if play.expire_after.after(a.fired_at) <= now:
+            out.append(Transition(a.id, "expire", a.state, "expired"))
+        elif a.escalated_at is None and a.due_at is not None and a.due_at <= now:
+            out.append(Transition(a.id, "escalate", a.state, a.state, play.sla.escalate_to))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    alert_id: str
+    channel: str
+    account_id: str
+    play_id: str
+    severity: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    channel: str
+    notices: tuple[Notice, ...]
+
+
+def group_digests(notices: Iterable[Notice], max_per_digest: int = 20) -> list[Digest]:
+    """Group notifications per channel, most severe first, at most `max_per_digest` per message."""
+    by_channel: dict[str, list[Notice]] = defaultdict(list)
+    for notice in notices:
+        by_channel[notice.channel].append(notice)
+    digests = []
+    for channel in sorted(by_channel):
+        items = sorted(
+            by_channel[channel], key=lambda n: (-SEVERITY_RANK.get(n.severity, 0), n.play_id, n.account_id)
+        )
+        for start in range(0, len(items), max_per_digest):
+            digests.append(Digest(channel, tuple(items[start : start + max_per_digest])))
+    return digests
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A routing rule: the first matching route by ascending priority picks the channel."""
+
+    priority: int
+    channel: str
+    tier: str | None = None
+    play_id: str | None = None
+    csm_slack_id: str | None = None
+
+
+def route(routes: Sequence[Route], *, tier: str, play_id: str, csm_slack_id: str | None, default: str) -> str:
+    for r in sorted(routes, key=lambda r: r.priority):
+        if r.tier in (None, tier) and r.play_id in (None, play_id) and r.csm_slack_id in (None, csm_slack_id):
+            return r.channel
+    return default

@@ -1,0 +1,123 @@
+"""Set-based reads and bulk writes for the alert lifecycle: open alerts, recent resolutions, silences,
+routing, and bulk inserts of alerts, audit events and health snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.models import (
+    OPEN_ALERT_STATES,
+    Account,
+    Alert,
+    AlertEvent,
+    ChannelRoute,
+    CsmAssignment,
+    HealthSnapshot,
+    Silence,
+    SlackUser,
+)
+
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_OPEN = text("state IN ('firing', 'claimed', 'snoozed')")
+
+
+def _only(query: Any, column: Any, ids: Sequence[str] | None) -> Any:
+    return query if ids is None else query.where(column.in_(ids))
+
+
+def open_alerts(session: Session, account_ids: Sequence[str] | None = None) -> list[Any]:
+    query = select(
+        Alert.id,
+        Alert.fingerprint,
+        Alert.account_id,
+        Alert.play_id,
+        Alert.state,
+        Alert.fired_at,
+        Alert.due_at,
+        Alert.claimed_at,
+        Alert.escalated_at,
+        Alert.snoozed_until,
+    ).where(Alert.state.in_(OPEN_ALERT_STATES))
+    return list(session.execute(_only(query, Alert.account_id, account_ids)))
+
+
+def last_resolved(
+    session: Session, since: datetime, account_ids: Sequence[str] | None = None
+) -> dict[str, datetime]:
+    """fingerprint -> when its latest alert was resolved, for alerts resolved after `since`."""
+    query = (
+        select(Alert.fingerprint, func.max(Alert.resolved_at))
+        .where(Alert.state.not_in(OPEN_ALERT_STATES), Alert.resolved_at >= since)
+        .group_by(Alert.fingerprint)
+    )
+    return {fp: at for fp, at in session.execute(_only(query, Alert.account_id, account_ids))}
+
+
+def active_silences(session: Session, now: datetime) -> list[Silence]:
+    """Silences not yet ended that match by account and/or play (alert-id silences are snoozes)."""
+    query = select(Silence).where(Silence.ends_at > now, Silence.alert_id.is_(None))
+    return list(session.scalars(query))
+
+
+def channel_routes(session: Session) -> list[ChannelRoute]:
+    return list(session.scalars(select(ChannelRoute).order_by(ChannelRoute.priority)))
+
+
+def owners(session: Session, account_ids: Sequence[str]) -> dict[str, str]:
+    """account id -> the owning CSM's Slack id: an explicit owner assignment, else the Slack user whose
+    CRM owner id or email equals the account's CRM owner."""
+    found: dict[str, str] = {}
+    if not account_ids:
+        return found
+    for account_id, slack_id in session.execute(
+        select(CsmAssignment.account_id, CsmAssignment.slack_user_id).where(
+            CsmAssignment.role == "owner", CsmAssignment.account_id.in_(account_ids)
+        )
+    ):
+        found[account_id] = slack_id
+    missing = [a for a in account_ids if a not in found]
+    if missing:
+        by_owner = (
+            select(Account.id, SlackUser.slack_user_id)
+            .join(
+                SlackUser,
+                (SlackUser.crm_owner_id == Account.crm_owner_id) | (SlackUser.email == Account.crm_owner_id),
+            )
+            .where(Account.id.in_(missing))
+        )
+        for account_id, slack_id in session.execute(by_owner):
+            found.setdefault(account_id, slack_id)
+    return found
+
+
+def insert_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Insert new alerts; a fingerprint that already has an open alert (a concurrent pass got there
+    first) is skipped by the partial unique index. Returns the ids actually inserted."""
+    if not rows:
+        return []
+    insert_fn = _INSERTS[session.get_bind().dialect.name]
+    stmt: Any = insert_fn(Alert)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["fingerprint"], index_where=_OPEN).returning(Alert.id)
+    return [r[0] for r in session.execute(stmt, list(rows))]
+
+
+def insert_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(AlertEvent), list(rows))
+
+
+def update_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Bulk UPDATE by primary key: each row has `id` and the columns to set."""
+    if rows:
+        session.execute(update(Alert), list(rows))
+
+
+def insert_snapshots(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(HealthSnapshot), list(rows))

@@ -1,0 +1,72 @@
+"""The play catalog: the shipped seed plays load; a bad catalog reports every problem with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plays.catalog import PLAY_IDS, CatalogError, catalog_dir, load_catalog
+
+
+def test_seed_catalog_has_the_seven_plays_with_audience_template_buttons_cooldown_sla() -> None:
+    catalog = load_catalog()
+    assert sorted(p.id for p in catalog) == sorted(PLAY_IDS)
+    for play in catalog:
+        assert play.audience and play.template and "claim" in play.buttons
+        assert play.cooldown.seconds > 0 and play.sla.escalate_to
+    assert catalog["usage_decline"].inhibited_by == ("renewal_risk",)
+    assert str(catalog["nps_detractor"].sla.claim_within) == "1d"
+    assert [str(s.after) for s in catalog["usage_decline"].steps] == ["0h", "3bd"]
+
+
+def _copy_seed(tmp_path: Path) -> Path:
+    for path in catalog_dir().glob("*.yml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return tmp_path
+
+
+def test_all_errors_reported_with_file_and_line(tmp_path: Path) -> None:
+    _copy_seed(tmp_path)
+    bad = (tmp_path / "ticket_spike.yml").read_text(encoding="utf-8")
+    bad = bad.replace("min_tickets_7d: 3", "min_tickets_7d: three").replace(
+        "audience: admin", "audience: ceo"
+    )
+    bad = bad.replace("cooldown: 7d", "cooldown: a week")
+    (tmp_path / "ticket_spike.yml").write_text(bad + "colour: blue\n", encoding="utf-8")
+    (tmp_path / "extra.yml").write_text("id: extra\nversion: 1\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        load_catalog(tmp_path)
+    found = {(Path(p.file).name, p.line, p.message.split(":")[0]) for p in info.value.problems}
+    lines = bad.splitlines()
+    assert ("ticket_spike.yml", _line(lines, "min_tickets_7d"), "trigger.min_tickets_7d") in found
+    assert ("ticket_spike.yml", _line(lines, "audience:"), "audience") in found
+    assert ("ticket_spike.yml", _line(lines, "cooldown:"), "cooldown") in found
+    assert ("ticket_spike.yml", len(lines) + 1, "unknown key 'colour'") in found
+    missing = [p for p in info.value.problems if p.file.endswith("extra.yml")]
+    assert {p.message for p in missing} >= {"missing required key 'trigger'", "missing required key 'sla'"}
+    assert "ticket_spike.yml:" in str(info.value)
+
+
+def _line(lines: list[str], needle: str) -> int:
+    return next(i for i, text in enumerate(lines, 1) if needle in text)
+
+
+def test_yaml_syntax_error_and_unknown_inhibitor(tmp_path: Path) -> None:
+    _copy_seed(tmp_path)
+    text = (tmp_path / "usage_decline.yml").read_text(encoding="utf-8")
+    (tmp_path / "usage_decline.yml").write_text(text.replace("[renewal_risk]", "[renewal_riks]"), "utf-8")
+    (tmp_path / "broken.yml").write_text("id: broken\ntrigger: {kind: [\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        load_catalog(tmp_path)
+    messages = [str(p) for p in info.value.problems]
+    assert any("broken.yml:" in m and "YAML syntax" in m for m in messages)
+    assert any("usage_decline.yml:" in m and "unknown play 'renewal_riks'" in m for m in messages)
+
+
+def test_duplicate_play_id(tmp_path: Path) -> None:
+    _copy_seed(tmp_path)
+    text = (tmp_path / "milestone.yml").read_text(encoding="utf-8")
+    (tmp_path / "zz_copy.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"zz_copy.yml:1: duplicate play id 'milestone'"):
+        load_catalog(tmp_path)
