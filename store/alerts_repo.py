@@ -69,6 +69,16 @@ def channel_routes(session: Session) -> list[ChannelRoute]:
     return list(session.scalars(select(ChannelRoute).order_by(ChannelRoute.priority)))
 
 
+def home_channels(session: Session, slack_ids: Sequence[str]) -> dict[str, str]:
+    """Slack user id -> that user's home channel, for users who have one."""
+    if not slack_ids:
+        return {}
+    query = select(SlackUser.slack_user_id, SlackUser.home_channel_id).where(
+        SlackUser.slack_user_id.in_(slack_ids), SlackUser.home_channel_id.is_not(None)
+    )
+    return {user: channel for user, channel in session.execute(query) if channel}
+
+
 def owners(session: Session, account_ids: Sequence[str]) -> dict[str, str]:
     """account id -> the owning CSM's Slack id: an explicit owner assignment, else the Slack user whose
     CRM owner id or email equals the account's CRM owner."""

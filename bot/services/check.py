@@ -215,6 +215,7 @@ def _fire(
     if not fire:
         return
     owner_of = alerts_repo.owners(session, sorted({f.hit.account_id for f in fire}))
+    homes = alerts_repo.home_channels(session, sorted(set(owner_of.values())))
     routes = [
         Route(r.priority, r.channel_id, r.tier, r.play_id, r.csm_slack_id)
         for r in alerts_repo.channel_routes(session)
@@ -228,7 +229,7 @@ def _fire(
             tier=tiers.get(hit.account_id, "tech"),
             play_id=hit.play_id,
             csm_slack_id=owner,
-            default=config.default_channel,
+            default=homes.get(owner or "", config.default_channel),
         )
         rows.append(
             {

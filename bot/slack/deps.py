@@ -1,0 +1,24 @@
+"""What the Slack listeners need, built once by the composition root and handed to each `register`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from bot.permissions import RoleConfig
+from bot.slack.publisher import AlertPublisher, Rendering
+from plays.clock import Clock
+
+
+@dataclass
+class SlackDeps:
+    engine: Engine
+    clock: Clock
+    rendering: Rendering
+    publisher: AlertPublisher
+    roles: RoleConfig = field(default_factory=RoleConfig)
+    escalation_channel: str = "#cs-escalations"
+    default_channel: str = "#cs-alerts"
+    after_change: Callable[[], None] | None = None  # e.g. wake the outbox drain
