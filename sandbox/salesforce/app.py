@@ -283,9 +283,6 @@ class SalesforceApp:
             body["nextRecordsUrl"] = (
                 f"/services/data/v{self.version}/{endpoint}/{locator}-{offset + len(chunk)}"
             )
-        elif locator:
-            with self._lock:
-                self._locators.pop(locator, None)
         return body
 
     def render_record(
