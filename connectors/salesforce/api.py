@@ -141,12 +141,12 @@ class SalesforceApi:
         raise AssertionError("unreachable")
 
     # -- the calls the connector makes -----------------------------------------------------------------
-    def query_pages(self, soql: str, *, include_deleted: bool) -> Iterator[list[dict[str, Any]]]:
-        """Pages of records for `soql`, following nextRecordsUrl; each page is one API call."""
+    def query_pages(self, soql: str, *, include_deleted: bool) -> Iterator[tuple[list[dict[str, Any]], int]]:
+        """(records, totalSize) per page of `soql`, following nextRecordsUrl; each page is one API call."""
         timeout = self.config.timeout
         result = self.call(lambda sf: sf.query(soql, include_deleted=include_deleted, timeout=timeout))
         while True:
-            yield list(result["records"])
+            yield list(result["records"]), int(result["totalSize"])
             if result["done"]:
                 return
             next_url: str = result["nextRecordsUrl"]
@@ -155,7 +155,7 @@ class SalesforceApi:
             )
 
     def query(self, soql: str) -> list[dict[str, Any]]:
-        return [r for page in self.query_pages(soql, include_deleted=False) for r in page]
+        return [r for page, _ in self.query_pages(soql, include_deleted=False) for r in page]
 
     def rest(self, path: str, method: str = "GET", **kwargs: Any) -> Any:
         timeout = self.config.timeout

@@ -66,6 +66,7 @@ class SObjectStream:
 
     def __post_init__(self) -> None:
         self.mapper = RecordMapper(self.mapping)
+        self.expected: int | None = None  # totalSize of the running query, once its first page arrived
 
     def soql(self, since: str | None) -> str:
         where = f" WHERE SystemModstamp >= {_literal(_parse(since) - self.overlap)}" if since else ""
@@ -78,7 +79,8 @@ class SObjectStream:
         since: str | None = None if full else cursor.get("system_modstamp")
         high = since or ""
         requests_before = self.api.requests_made
-        for records in prefetch(self.api.query_pages(self.soql(since), include_deleted=True)):
+        for records, total in prefetch(self.api.query_pages(self.soql(since), include_deleted=True)):
+            self.expected = total
             page = self._page(records)
             high = max([high, *(r["SystemModstamp"] for r in records)])
             page.cursor = {"system_modstamp": high} if high else {}

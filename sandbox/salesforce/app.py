@@ -26,7 +26,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from sandbox.httpbase import Request, Response
 from sandbox.salesforce import soql
@@ -143,7 +143,7 @@ class SalesforceApp:
             return self.error_response(401, "Session expired or invalid")
         if not self._count_call():
             return self.error_response(403, "TotalRequests Limit exceeded.")
-        parts = [p for p in (match.group("rest") or "").split("/") if p]
+        parts = [unquote(p) for p in (match.group("rest") or "").split("/") if p]
         try:
             status, body = self._route(request, parts)
         except SfError as exc:
