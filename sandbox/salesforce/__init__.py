@@ -30,8 +30,10 @@ __all__ = ["API_VERSION", "SalesforceSandbox", "start_salesforce"]
 
 
 class SalesforceSandbox:
-    def __init__(self, server: SandboxServer, app: SalesforceApp, ca_file: Path) -> None:
+    def __init__(self, server: SandboxServer, app: SalesforceApp, ca_file: Path, state_dir: Path) -> None:
         self.server = server
+        self.state_dir = state_dir
+        self._stopped = False
         self.app = app
         self.state = app.state
         self.ca_file = ca_file
@@ -104,6 +106,9 @@ class SalesforceSandbox:
         self.server.clock.advance(timedelta(seconds=seconds))
 
     def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         self.server.stop()
         self.app.persist_usage()
         self.state.close()
@@ -131,4 +136,4 @@ def start_salesforce(
     server = SandboxServer(app, port=port, ssl_context=tls.context, clock=clock, fault_seed=fault_seed)
     app.instance_url = server.url
     server.start()
-    return SalesforceSandbox(server, app, tls.ca_file)
+    return SalesforceSandbox(server, app, tls.ca_file, state_dir)
