@@ -53,9 +53,10 @@ def client_credentials_token(config: SalesforceConfig, session: requests.Session
         raise AuthError(f"token endpoint unreachable: {type(exc).__name__}", source="salesforce") from None
     if response.status_code != 200:
         try:
-            reason = response.json().get("error", "refused")
+            body = response.json()
         except ValueError:
-            reason = "refused"
+            body = None
+        reason = body.get("error", "refused") if isinstance(body, dict) else f"HTTP {response.status_code}"
         raise AuthError(f"token endpoint refused the client credentials ({reason})", source="salesforce")
     return str(response.json()["access_token"])
 
