@@ -10,6 +10,7 @@ all and is reported. Nothing is dropped silently.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,10 +39,23 @@ ENTITIES: dict[str, type[Base]] = {
     "ticket": Ticket,
 }
 _DOMAIN = re.compile(r"^(?:[a-z]+://)?(?:www\.)?([^/:?#]+)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=65536)
+def _account_key(crm_id: Any) -> str:
+    """Parent keys repeat (every contact of an account names its AccountId): uuid5 is worth caching."""
+    return keys.account_key(SOURCE, str(crm_id))
+
+
+@functools.lru_cache(maxsize=65536)
+def _contact_key(crm_id: Any) -> str:
+    return keys.contact_key(SOURCE, str(crm_id))
+
+
 TRANSFORMS: dict[str, Callable[[Any], Any]] = {
     "domain": lambda v: m.group(1).lower() if (m := _DOMAIN.match(str(v).strip())) else None,
-    "account_key": lambda v: keys.account_key(SOURCE, str(v)),
-    "contact_key": lambda v: keys.contact_key(SOURCE, str(v)),
+    "account_key": _account_key,
+    "contact_key": _contact_key,
 }
 
 

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import Engine
 
 from connectors.errors import RateLimited
-from connectors.prefetch import prefetch
 from connectors.salesforce.api import SalesforceApi
 from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, load_mapping
 from connectors.sync import Page, RunResult, TableWrite, run_stream
@@ -79,7 +78,7 @@ class SObjectStream:
         since: str | None = None if full else cursor.get("system_modstamp")
         high = since or ""
         requests_before = self.api.requests_made
-        for records, total in prefetch(self.api.query_pages(self.soql(since), include_deleted=True)):
+        for records, total in self.api.query_pages(self.soql(since), include_deleted=True):
             self.expected = total
             page = self._page(records)
             high = max([high, *(r["SystemModstamp"] for r in records)])
