@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     salesforce_domain: str = "login"
     salesforce_api_version: str = "59.0"
     salesforce_ca_file: Path | None = None
+    salesforce_mapping_file: Path | None = None
 
     # HubSpot
     hubspot_access_token: SecretStr | None = None

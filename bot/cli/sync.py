@@ -15,8 +15,9 @@ def salesforce(
     full: bool = typer.Option(False, "--full", help="Reload everything, not just changes."),
 ) -> None:
     """Sync from Salesforce."""
-    with exit_on_config_error():
-        raise ConfigError("the Salesforce connector is not built yet in this version")
+    from bot.cli.salesforce_sync import run
+
+    run(full)
 
 
 @app.command()

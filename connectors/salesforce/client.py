@@ -9,7 +9,7 @@ import requests
 from pydantic import SecretStr
 from simple_salesforce.api import Salesforce
 
-from connectors.errors import ConfigurationError
+from connectors.errors import AuthError, ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -36,14 +36,51 @@ def http_session(ca_file: Path | None) -> requests.Session:
     return session
 
 
-def connect(config: SalesforceConfig) -> Salesforce:
+def client_credentials_token(config: SalesforceConfig, session: requests.Session) -> str:
+    """A new access token from the org's My Domain token endpoint (OAuth client-credentials flow)."""
+    assert config.instance_url and config.consumer_key and config.consumer_secret
+    try:
+        response = session.post(
+            f"{config.instance_url.rstrip('/')}/services/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": config.consumer_key.get_secret_value(),
+                "client_secret": config.consumer_secret.get_secret_value(),
+            },
+            timeout=config.timeout,
+        )
+    except requests.RequestException as exc:
+        raise AuthError(f"token endpoint unreachable: {type(exc).__name__}", source="salesforce") from None
+    if response.status_code != 200:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        reason = body.get("error", "refused") if isinstance(body, dict) else f"HTTP {response.status_code}"
+        raise AuthError(f"token endpoint refused the client credentials ({reason})", source="salesforce")
+    return str(response.json()["access_token"])
+
+
+def connect(config: SalesforceConfig, *, fresh_token: bool = False) -> Salesforce:
+    """A client for `config`. With `fresh_token`, a configured connected app gets a new access token."""
     session = http_session(config.ca_file)
+    can_mint = bool(config.instance_url and config.consumer_key and config.consumer_secret)
+    if config.instance_url and (can_mint and (fresh_token or not config.session_id)):
+        token = client_credentials_token(config, session)
+        return Salesforce(
+            instance_url=config.instance_url,
+            session_id=token,
+            session=session,
+            version=config.api_version,
+            object_pairs_hook=dict,
+        )
     if config.instance_url and config.session_id:
         return Salesforce(
             instance_url=config.instance_url,
             session_id=config.session_id.get_secret_value(),
             session=session,
             version=config.api_version,
+            object_pairs_hook=dict,  # plain dicts: the SDK's OrderedDict default costs time per record
         )
     if config.username and config.password:
         return Salesforce(
@@ -53,8 +90,10 @@ def connect(config: SalesforceConfig) -> Salesforce:
             domain=config.domain,
             session=session,
             version=config.api_version,
+            object_pairs_hook=dict,  # plain dicts: the SDK's OrderedDict default costs time per record
         )
     raise ConfigurationError(
-        "set SALESFORCE_INSTANCE_URL + SALESFORCE_SESSION_ID, or SALESFORCE_USERNAME + SALESFORCE_PASSWORD",
+        "set SALESFORCE_INSTANCE_URL + SALESFORCE_SESSION_ID (or + SALESFORCE_CONSUMER_KEY/SECRET), "
+        "or SALESFORCE_USERNAME + SALESFORCE_PASSWORD",
         source="salesforce",
     )

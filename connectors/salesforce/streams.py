@@ -1,0 +1,174 @@
+"""Sync streams for Account, Contact, Opportunity, OpportunityContactRole and Case.
+
+Each stream runs one queryAll (live and deleted records) ordered by SystemModstamp, Id:
+
+    SELECT <mapped fields> FROM <sObject> [WHERE SystemModstamp >= <cursor - overlap>]
+    ORDER BY SystemModstamp, Id
+
+and yields one `Page` per Salesforce page (2,000 records). The cursor after a page is the highest
+SystemModstamp seen so far, committed with the page's rows by the runner, so a crash resumes from the
+last committed page. The next run starts `overlap` before the cursor to catch writes that committed late
+in Salesforce; re-reading a record is harmless because every write is an upsert.
+
+Deleted records mark their store row `is_deleted`; a deleted OpportunityContactRole closes the
+stakeholder role (valid_to = the day it was deleted). Streams run parents first (STREAM_ORDER) because
+child rows reference their parents' rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from connectors.errors import RateLimited
+from connectors.salesforce.api import SalesforceApi
+from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, load_mapping
+from connectors.sync import Page, RunResult, TableWrite, run_stream
+from store import keys
+from store.base import Base
+from store.models import Account, Contact, Deal, StakeholderRole, Ticket
+
+STREAM_ORDER = ("Account", "Contact", "Opportunity", "OpportunityContactRole", "Case")
+_ENTITY = {
+    "Account": ("account", Account, keys.account_key),
+    "Contact": ("contact", Contact, keys.contact_key),
+    "Opportunity": ("deal", Deal, keys.deal_key),
+    "OpportunityContactRole": ("stakeholder_role", StakeholderRole, None),
+    "Case": ("ticket", Ticket, keys.ticket_key),
+}
+ROLE_CONFLICT = ("account_id", "contact_id", "role", "valid_from")
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _literal(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class SObjectStream:
+    """One sObject -> one store table, implementing `connectors.sync.Stream`."""
+
+    name: str
+    api: SalesforceApi
+    mapping: EntityMapping
+    model: type[Base]
+    key: Callable[[str, str], str] | None  # store id from the Salesforce Id; None for stakeholder roles
+    overlap: timedelta = timedelta(minutes=5)
+    source: str = SOURCE
+
+    def __post_init__(self) -> None:
+        self.mapper = RecordMapper(self.mapping)
+        self.expected: int | None = None  # totalSize of the running query, once its first page arrived
+
+    def soql(self, since: str | None) -> str:
+        where = f" WHERE SystemModstamp >= {_literal(_parse(since) - self.overlap)}" if since else ""
+        return (
+            f"SELECT {', '.join(self.mapper.soql_fields())} FROM {self.mapping.sobject}{where} "
+            "ORDER BY SystemModstamp, Id"
+        )
+
+    def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
+        since: str | None = None if full else cursor.get("system_modstamp")
+        high = since or ""
+        requests_before = self.api.requests_made
+        for records, total in self.api.query_pages(self.soql(since), include_deleted=True):
+            self.expected = total
+            page = self._page(records)
+            high = max([high, *(r["SystemModstamp"] for r in records)])
+            page.cursor = {"system_modstamp": high} if high else {}
+            page.requests_made = self.api.requests_made - requests_before
+            requests_before = self.api.requests_made
+            yield page
+
+    def _page(self, records: list[dict[str, Any]]) -> Page:
+        page = Page(records_read=len(records))
+        now = datetime.now(UTC)
+        rows: list[dict[str, Any]] = []
+        deleted: list[str] = []
+        for record in records:
+            if record["IsDeleted"] and self.key is not None:
+                deleted.append(self.key(SOURCE, record["Id"]))
+                continue
+            row, rejected = self.mapper.map(record)
+            page.rejected.extend(rejected)
+            if row is None:
+                continue
+            if self.key is None:
+                row.update(
+                    source=SOURCE,
+                    crm_id=record["Id"],
+                    recorded_by=None,
+                    valid_to=_parse(record["SystemModstamp"]).date() if record["IsDeleted"] else None,
+                )
+            else:
+                row.update(
+                    id=self.key(SOURCE, record["Id"]),
+                    source=SOURCE,
+                    crm_id=record["Id"],
+                    crm_modified_at=_parse(record["SystemModstamp"]),
+                    is_deleted=False,
+                    synced_at=now,
+                )
+            rows.append(row)
+        if self.key is None:
+            page.writes.append(
+                TableWrite(self.model, _dedupe_roles(rows), ROLE_CONFLICT, ("valid_to", "crm_id", "source"))
+            )
+        else:
+            page.writes.append(TableWrite(self.model, rows))
+            page.deletes[self.model] = deleted
+        return page
+
+
+def _dedupe_roles(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (account, contact, role, valid_from): a live role wins over an ended one."""
+    best: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[c] for c in ROLE_CONFLICT)
+        kept = best.get(key)
+        if kept is None or (
+            kept["valid_to"] is not None and (row["valid_to"] is None or row["valid_to"] > kept["valid_to"])
+        ):
+            best[key] = row
+    return list(best.values())
+
+
+def build_streams(
+    api: SalesforceApi,
+    mapping: dict[str, EntityMapping] | None = None,
+    *,
+    overlap: timedelta = timedelta(minutes=5),
+) -> list[SObjectStream]:
+    mapping = mapping or load_mapping()
+    out = []
+    for name in STREAM_ORDER:
+        entity, model, key = _ENTITY[name]
+        out.append(SObjectStream(name, api, mapping[entity], model, key, overlap))
+    return out
+
+
+def sync_salesforce(
+    engine: Engine,
+    streams: list[SObjectStream],
+    *,
+    full: bool = False,
+    on_page: Callable[[RunResult], None] | None = None,
+) -> list[RunResult]:
+    """Run the streams in order. A rate limit ends the run as partial: later streams wait for next run."""
+    results = []
+    for stream in streams:
+        result = run_stream(engine, stream, full=full, on_page=on_page)
+        results.append(result)
+        if any(e.get("kind") == "rate_limited" for e in result.errors):
+            break
+    return results
+
+
+__all__ = ["STREAM_ORDER", "RateLimited", "SObjectStream", "build_streams", "sync_salesforce"]

@@ -1,0 +1,139 @@
+"""A stateful Salesforce REST API over HTTPS on 127.0.0.1 that simple-salesforce drives unmodified.
+
+    sf = start_salesforce(generate(50, seed=42), state_dir=tmp)
+    client = Salesforce(**sf.client_kwargs())   # or the values of sf.info()
+    ...
+    sf.stop()
+
+Helpers for tests: `expire_sessions()`, `set_daily_limit(n)`, `stall(...)`, `update/delete/create(...)`
+(changes as a user makes them, visible to incremental sync), and `.server` for faults and the request log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from sandbox.httpbase import Clock, SandboxServer
+from sandbox.portfolio_records import PAccount
+from sandbox.salesforce.app import SalesforceApp, Stall
+from sandbox.salesforce.seed import load_portfolio
+from sandbox.salesforce.state import OrgState
+from sandbox.tls import local_tls
+
+API_VERSION = "59.0"
+__all__ = ["API_VERSION", "SalesforceSandbox", "start_salesforce"]
+
+
+class SalesforceSandbox:
+    def __init__(self, server: SandboxServer, app: SalesforceApp, ca_file: Path, state_dir: Path) -> None:
+        self.server = server
+        self.state_dir = state_dir
+        self._stopped = False
+        self.app = app
+        self.state = app.state
+        self.ca_file = ca_file
+
+    @property
+    def instance_url(self) -> str:
+        return self.server.url
+
+    def info(self) -> dict[str, str]:
+        return {
+            "instance_url": self.instance_url,
+            "session_id": self.app.session_id,
+            "ca_file": str(self.ca_file),
+            "api_version": API_VERSION,
+        }
+
+    @property
+    def consumer_key(self) -> str:
+        return str(self.state.meta["consumer_key"])
+
+    @property
+    def consumer_secret(self) -> str:
+        return str(self.state.meta["consumer_secret"])
+
+    def http_session(self) -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = str(self.ca_file)
+        return session
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `simple_salesforce.Salesforce(...)` against this sandbox."""
+        return {
+            "instance_url": self.instance_url,
+            "session_id": self.app.session_id,
+            "session": self.http_session(),
+            "version": API_VERSION,
+        }
+
+    # -- test helpers --------------------------------------------------------------------------------
+    def expire_sessions(self) -> None:
+        self.app.expire_sessions()
+
+    def set_daily_limit(self, limit: int) -> None:
+        self.app.daily_limit = limit
+
+    def api_usage(self) -> int:
+        return self.app.api_usage()
+
+    def stall(self, path: str, seconds: float, count: int = 1, method: str = "") -> None:
+        """Apply the next `count` matching requests, then wait `seconds` before answering."""
+        self.app.stalls.append(Stall(path, seconds, count, method))
+
+    def create(self, sobject: str, data: dict[str, Any]) -> str:
+        return self.state.create(sobject, data)
+
+    def update(self, sobject: str, record_id: str, data: dict[str, Any]) -> None:
+        self.state.update(sobject, record_id, data)
+
+    def delete(self, sobject: str, record_id: str) -> None:
+        self.state.delete(sobject, record_id)
+
+    def records(self, sobject: str, include_deleted: bool = False) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return [
+                dict(r) for r in self.state.records[sobject].values() if include_deleted or not r["IsDeleted"]
+            ]
+
+    def advance_clock(self, seconds: float) -> None:
+        self.server.clock.advance(timedelta(seconds=seconds))
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.server.stop()
+        self.app.persist_usage()
+        self.state.close()
+
+
+def start_salesforce(
+    accounts: Iterable[PAccount] | None,
+    *,
+    state_dir: Path,
+    clock: Clock | None = None,
+    port: int = 0,
+    daily_limit: int = 1_000_000,
+    page_size: int = 2000,
+    with_cases: bool = True,
+    fault_seed: int = 0,
+) -> SalesforceSandbox:
+    """Start the sandbox. The portfolio is loaded only when `state_dir` holds no org yet."""
+    state_dir = Path(state_dir)
+    clock = clock or Clock()
+    state = OrgState(state_dir, clock)
+    if state.empty and accounts is not None:
+        load_portfolio(state, accounts, with_cases=with_cases)
+    app = SalesforceApp(state, version=API_VERSION, daily_limit=daily_limit, page_size=page_size)
+    tls = local_tls(state_dir / "tls")
+    server = SandboxServer(app, port=port, ssl_context=tls.context, clock=clock, fault_seed=fault_seed)
+    app.instance_url = server.url
+    server.start()
+    return SalesforceSandbox(server, app, tls.ca_file, state_dir)

@@ -1,0 +1,154 @@
+"""Write-back to the sandbox through the real simple-salesforce: Tasks and contact roles, exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from connectors.errors import RecordRejected
+from connectors.salesforce.api import SalesforceApi
+from connectors.salesforce.writeback import SalesforceWriteBack
+from connectors.writeback import CHAMPION_CHANGE, OUTCOME_ACTIVITY, drain_outbox
+from sandbox.httpbase import Fault
+from sandbox.salesforce import SalesforceSandbox
+from store import outbox_repo
+from store.models import OutboxItem
+from store.uow import unit_of_work
+
+
+def outcome(sandbox: SalesforceSandbox, **overrides: Any) -> dict[str, Any]:
+    account = sandbox.records("Account")[0]
+    contact = next(c for c in sandbox.records("Contact") if c["AccountId"] == account["Id"])
+    return {
+        "account_crm_id": account["Id"],
+        "contact_crm_id": contact["Id"],
+        "subject": "Usage decline play: <b>call</b> & follow-up",
+        "body": "Called the champion; agreed a training session.",
+        "status": "Completed",
+        "activity_date": "2026-11-20",
+        "outcome_id": "out-1",
+        **overrides,
+    }
+
+
+def test_outcome_becomes_a_task_on_the_account(sf_sandbox: SalesforceSandbox, api: SalesforceApi) -> None:
+    payload = outcome(sf_sandbox)
+    task_id = SalesforceWriteBack(api).send(OUTCOME_ACTIVITY, payload, "outcome:out-1")
+    (task,) = sf_sandbox.records("Task")
+    assert task["Id"] == task_id
+    assert (task["WhatId"], task["WhoId"]) == (payload["account_crm_id"], payload["contact_crm_id"])
+    assert (task["Subject"], task["Status"], task["ActivityDate"]) == (
+        payload["subject"],
+        "Completed",
+        "2026-11-20",
+    )
+    assert task["Retainer_Key__c"] == "outcome:out-1"
+
+
+def test_sending_again_never_duplicates(sf_sandbox: SalesforceSandbox, api: SalesforceApi) -> None:
+    client = SalesforceWriteBack(api)
+    first = client.send(OUTCOME_ACTIVITY, outcome(sf_sandbox), "outcome:out-1")
+    second = client.send(OUTCOME_ACTIVITY, outcome(sf_sandbox, body="edited"), "outcome:out-1")
+    assert first == second and len(sf_sandbox.records("Task")) == 1
+    assert sf_sandbox.records("Task")[0]["Description"] == "edited"
+
+
+def test_a_lost_reply_is_repaired_by_the_retry(sf_sandbox: SalesforceSandbox, api: SalesforceApi) -> None:
+    """The upsert is applied but its reply is lost (dropped mid-body): the retry finds the same Task."""
+    sf_sandbox.server.faults.add(Fault(kind="drop", count=1, path="/sobjects/Task/Retainer_Key__c/"))
+    SalesforceWriteBack(api).send(OUTCOME_ACTIVITY, outcome(sf_sandbox), "outcome:out-1")
+    assert sf_sandbox.server.log.count("PATCH", "/sobjects/Task/Retainer_Key__c/") == 2
+    assert len(sf_sandbox.records("Task")) == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"account_crm_id": "001000000000000AAA"}, "INVALID_CROSS_REFERENCE_KEY"),
+        ({"account_crm_id": "'; DROP"}, "MALFORMED_ID"),
+        ({"status": "Sort of done"}, None),
+    ],
+)
+def test_permanent_refusals_raise_record_rejected(
+    sf_sandbox: SalesforceSandbox, api: SalesforceApi, overrides: dict[str, Any], code: str | None
+) -> None:
+    if code is None:  # an unknown picklist value is accepted by Salesforce (unrestricted picklist)
+        SalesforceWriteBack(api).send(OUTCOME_ACTIVITY, outcome(sf_sandbox, **overrides), "k")
+        return
+    with pytest.raises(RecordRejected) as err:
+        SalesforceWriteBack(api).send(OUTCOME_ACTIVITY, outcome(sf_sandbox, **overrides), "k")
+    assert err.value.code == code
+
+
+def _champion(sandbox: SalesforceSandbox) -> tuple[dict[str, Any], str, str]:
+    """A live champion role on an account with another contact to take it over."""
+    opportunities = {o["Id"]: o["AccountId"] for o in sandbox.records("Opportunity")}
+    for role in sandbox.records("OpportunityContactRole"):
+        account = opportunities[role["OpportunityId"]]
+        others = [
+            c["Id"]
+            for c in sandbox.records("Contact")
+            if c["AccountId"] == account and c["Id"] != role["ContactId"]
+        ]
+        if role["Role"] == "Influencer" and others:
+            return role, account, others[0]
+    raise AssertionError("the portfolio has no account with a champion and another contact")
+
+
+def test_champion_change_moves_the_contact_role(sf_sandbox: SalesforceSandbox, api: SalesforceApi) -> None:
+    role, account, successor = _champion(sf_sandbox)
+    payload = {
+        "account_crm_id": account,
+        "departed_contact_crm_id": role["ContactId"],
+        "new_contact_crm_id": successor,
+        "role": "champion",
+    }
+    client = SalesforceWriteBack(api)
+    new_id = client.send(CHAMPION_CHANGE, payload, "champion:1")
+    again = client.send(CHAMPION_CHANGE, payload, "champion:1")
+    live = [
+        r
+        for r in sf_sandbox.records("OpportunityContactRole")
+        if r["Role"] == "Influencer" and r["OpportunityId"] == role["OpportunityId"]
+    ]
+    assert [r["ContactId"] for r in live] == [successor]
+    assert new_id == again == live[0]["Id"] and live[0]["Retainer_Key__c"] == "champion:1"
+    assert role["Id"] in {
+        r["Id"] for r in sf_sandbox.records("OpportunityContactRole", include_deleted=True) if r["IsDeleted"]
+    }
+    assert (
+        sf_sandbox.server.log.count("DELETE", "/composite/sobjects") == 1
+    )  # the retry found nothing to remove
+
+
+def test_champion_left_without_a_successor(sf_sandbox: SalesforceSandbox, api: SalesforceApi) -> None:
+    role, account, _ = _champion(sf_sandbox)
+    payload = {"account_crm_id": account, "departed_contact_crm_id": role["ContactId"], "role": "champion"}
+    assert SalesforceWriteBack(api).send(CHAMPION_CHANGE, payload, "champion:2") == role["ContactId"]
+    assert role["Id"] not in {r["Id"] for r in sf_sandbox.records("OpportunityContactRole")}
+
+
+def test_drain_sends_parks_and_never_duplicates(
+    engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi
+) -> None:
+    with unit_of_work(engine) as session:
+        for key, payload in (
+            ("outcome:a", outcome(sf_sandbox)),
+            ("outcome:bad", outcome(sf_sandbox, account_crm_id="001000000000000AAA")),
+        ):
+            outbox_repo.enqueue(
+                session, idempotency_key=key, target="salesforce", kind=OUTCOME_ACTIVITY, payload=payload
+            )
+    result = drain_outbox(engine, SalesforceWriteBack(api), datetime.now(UTC))
+    assert (result.sent, result.parked) == (1, 1)
+    with engine.connect() as conn:
+        states = dict(conn.execute(select(OutboxItem.idempotency_key, OutboxItem.state)).all())
+        crm_id = conn.execute(
+            select(OutboxItem.crm_record_id).where(OutboxItem.idempotency_key == "outcome:a")
+        ).scalar_one()
+    assert states == {"outcome:a": "sent", "outcome:bad": "parked"}
+    assert [t["Id"] for t in sf_sandbox.records("Task")] == [crm_id]
+    assert drain_outbox(engine, SalesforceWriteBack(api), datetime.now(UTC)).sent == 0
