@@ -163,7 +163,7 @@ class ObjectsApi:
         elif len(rest) == 1:
             id_property = request.arg("idProperty")
             if m == "GET":
-                archived = request.arg("archived", "false") == "true"
+                archived = (request.arg("archived") or "").lower() == "true"
                 rec = self._resolve(object_type, rest[0], id_property, archived)
                 return Response(200, object_json(rec, requested(request.query.get("properties"))))
             if m == "PATCH":
@@ -184,7 +184,7 @@ class ObjectsApi:
         after_arg = request.arg("after") or "0"
         if not after_arg.isdigit():
             raise _bad(f"after {after_arg!r} is not a valid paging cursor")
-        archived = request.arg("archived", "false") == "true"
+        archived = (request.arg("archived") or "").lower() == "true"
         props = requested(request.query.get("properties"))
         assoc_types = requested(request.query.get("associations")) or []
         recs = self.state.list_page(object_type, int(after_arg), limit + 1, archived)
