@@ -49,6 +49,8 @@ class HubSpotApp:
         return to_ms(self.clock.now())
 
     def error_response(self, status: int, message: str) -> Response:
+        if status == 429:  # HubSpot's 429s always carry the rate-limit headers
+            return self._too_many("TEN_SECONDLY_ROLLING", self._rate_headers(0))
         category = _CATEGORY.get(status, "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR")
         return Response(status, error(status, category, message, str(uuid.uuid4())))
 
