@@ -41,16 +41,17 @@ class RoleStream:
         after = "" if full else str(cursor.get("after") or "")
         while True:
             with unit_of_work(self.engine) as session:
-                batch = list(
-                    session.execute(
+                batch: list[tuple[str, str]] = [
+                    (crm_id, account_id)
+                    for crm_id, account_id in session.execute(
                         select(Account.crm_id, Account.id)
                         .where(
                             Account.source == m.SOURCE, Account.is_deleted.is_(False), Account.crm_id > after
                         )
                         .order_by(Account.crm_id)
                         .limit(self.batch_size)
-                    ).tuples()
-                )
+                    )
+                ]
             if not batch:
                 yield Page(cursor={"after": "", "swept_at": utcnow().isoformat()})
                 return

@@ -47,7 +47,7 @@ def _money(value: Decimal | None) -> str | None:
 
 def store_state(engine: Engine) -> dict[str, Any]:
     with unit_of_work(engine) as s:
-        crm_of = dict(s.execute(select(Account.id, Account.crm_id)).tuples().all())
+        crm_of = {a: c for a, c in s.execute(select(Account.id, Account.crm_id))}
         live = Account.source == "hubspot"
         companies = [
             [a.crm_id, a.name, _money(a.arr)]
