@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sandbox.httpbase import Clock, SandboxServer
+from sandbox.httpbase import Clock, Request, Response, SandboxServer
 from sandbox.hubspot.app import HubSpotApp
 from sandbox.hubspot.load import ROLE_LABEL_TYPE, load_accounts
 from sandbox.hubspot.objects_api import validate_properties
@@ -35,6 +35,14 @@ class HubSpotSandbox:
         self.server = server
         self.app = app
         self.state = state
+        server.control_hooks["rate_limit"] = self._rate_limit_control
+
+    def _rate_limit_control(self, request: Request) -> Response:
+        """POST /_sandbox/rate_limit {"max": 190, "interval": 10}: change the limit, reset the window."""
+        if request.method == "POST":
+            body = request.json() or {}
+            self.set_rate_limit(int(body["max"]), float(body.get("interval", 10.0)))
+        return Response(200, {"max": self.app.limit.max, "interval": self.app.limit.interval})
 
     def info(self) -> dict[str, str]:
         return {"host": self.server.url, "access_token": self.app.access_token}
@@ -139,6 +147,7 @@ def start_hubspot(
     search_rate: int = 5,
     access_token: str | None = None,
     fault_seed: int = 0,
+    with_tickets: bool = True,
 ) -> HubSpotSandbox:
     """Start the sandbox on 127.0.0.1:`port`; load `accounts` only when the state in `state_dir` is empty.
 
@@ -152,7 +161,7 @@ def start_hubspot(
             token_file.write_text(f"pat-na1-{secrets.token_hex(16)}")
         access_token = token_file.read_text().strip()
     if accounts is not None and state.is_empty():
-        load_accounts(state, accounts)
+        load_accounts(state, accounts, with_tickets=with_tickets)
     clock = clock or Clock()
     app = HubSpotApp(state, clock, access_token, rate_limit, search_rate)
     server = SandboxServer(app, port=port, clock=clock, fault_seed=fault_seed).start()

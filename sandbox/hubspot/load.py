@@ -62,21 +62,23 @@ def _links(
     return out
 
 
-def load_accounts(state: State, accounts: Iterable[PAccount], *, batch: int = 2000) -> int:
+def load_accounts(
+    state: State, accounts: Iterable[PAccount], *, batch: int = 2000, with_tickets: bool = True
+) -> int:
     """Load accounts in batches; returns how many were loaded."""
     chunk: list[PAccount] = []
     loaded = 0
     for acc in accounts:
         chunk.append(acc)
         if len(chunk) >= batch:
-            loaded += _load_chunk(state, chunk)
+            loaded += _load_chunk(state, chunk, with_tickets)
             chunk = []
     if chunk:
-        loaded += _load_chunk(state, chunk)
+        loaded += _load_chunk(state, chunk, with_tickets)
     return loaded
 
 
-def _load_chunk(state: State, accounts: list[PAccount]) -> int:
+def _load_chunk(state: State, accounts: list[PAccount], with_tickets: bool) -> int:
     company_ids = state.insert_many(
         "companies",
         [
@@ -137,7 +139,7 @@ def _load_chunk(state: State, accounts: list[PAccount]) -> int:
             for d in deals
         ],
     )
-    tickets = [t for a in accounts for t in a.tickets]
+    tickets = [t for a in accounts for t in a.tickets] if with_tickets else []
     ticket_ids = state.insert_many(
         "tickets",
         [
