@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.common import exit_on_config_error
+from bot.cli.common import exit_on_config_error, settings_or_exit
 from bot.settings import ConfigError
 
 app = typer.Typer(help="Sync accounts, contacts, deals and tickets from a CRM.", no_args_is_help=True)
@@ -23,5 +23,9 @@ def salesforce(
 @app.command()
 def hubspot(full: bool = typer.Option(False, "--full", help="Reload everything, not just changes.")) -> None:
     """Sync from HubSpot."""
+    from bot.cli.hubspot_sync import run_hubspot_sync
+
+    settings = settings_or_exit()
     with exit_on_config_error():
-        raise ConfigError("the HubSpot connector is not built yet in this version")
+        settings.require("hubspot_access_token")
+    raise typer.Exit(run_hubspot_sync(settings, full=full))

@@ -1,4 +1,8 @@
-"""Building a hubspot-api-client from explicit parameters (the composition root passes them)."""
+"""Building a hubspot-api-client from explicit parameters (the composition root passes them).
+
+urllib3's own retries are switched off (`Retry(0)`): every retry goes through the connector's tenacity
+policy in `connectors.hubspot.calls`, which knows which calls are safe to repeat.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from dataclasses import dataclass
 
 from hubspot import HubSpot
 from pydantic import SecretStr
+from urllib3.util.retry import Retry
 
 
 @dataclass(frozen=True)
@@ -15,4 +20,8 @@ class HubSpotConfig:
 
 
 def connect(config: HubSpotConfig) -> HubSpot:
-    return HubSpot(access_token=config.access_token.get_secret_value(), host=config.host.rstrip("/"))
+    return HubSpot(
+        access_token=config.access_token.get_secret_value(),
+        host=config.host.rstrip("/"),
+        retry=Retry(total=0, redirect=0, raise_on_status=False),
+    )

@@ -1,0 +1,83 @@
+"""`retainer sync hubspot`: run the HubSpot streams with a progress bar and print a summary table."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.cli.common import engine_for, err_console
+from bot.settings import Settings
+from connectors.errors import AuthError, ConnectorError
+from connectors.hubspot.calls import HubSpotCalls
+from connectors.hubspot.client import HubSpotConfig, connect
+from connectors.hubspot.runner import OBJECT_STREAMS, build_streams, sync_hubspot
+from connectors.sync import RunResult
+
+
+def summary_table(results: list[RunResult]) -> Table:
+    table = Table(title="HubSpot sync")
+    for column in ("stream", "status", "read", "upserted", "deleted", "rejected", "requests", "seconds"):
+        table.add_column(column, justify="left" if column in ("stream", "status") else "right")
+    for r in results:
+        table.add_row(
+            r.stream,
+            r.status,
+            f"{r.records_read:,}",
+            f"{r.records_upserted:,}",
+            f"{r.records_deleted:,}",
+            f"{r.records_rejected:,}",
+            f"{r.requests_made:,}",
+            f"{r.seconds:.1f}",
+        )
+    return table
+
+
+def run_hubspot_sync(settings: Settings, *, full: bool) -> int:
+    """Returns the exit code: 0 done (rejected records are listed in sync_runs), 1 failed or stopped."""
+    assert isinstance(settings.hubspot_access_token, SecretStr)
+    client = connect(HubSpotConfig(access_token=settings.hubspot_access_token, host=settings.hubspot_host))
+    calls = HubSpotCalls(client)
+    engine = engine_for(settings)
+    console = Console()
+    results: list[RunResult] = []
+    stopped = False
+    try:
+        with Progress(
+            TextColumn("{task.description:<13}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as progress:
+            tasks = {}
+            for name in (*OBJECT_STREAMS, "associations"):
+                total = calls.total(name) if full and name in OBJECT_STREAMS else None
+                tasks[name] = progress.add_task(name, total=total)
+
+            def on_page(result: RunResult) -> None:
+                progress.update(tasks[result.stream], completed=result.records_read)
+
+            streams = build_streams(engine, calls)
+            for stream in streams:
+                result = sync_hubspot(engine, [stream], full=full, on_page=on_page)[0]
+                results.append(result)
+                task = progress.tasks[tasks[stream.name]]
+                progress.update(tasks[stream.name], total=task.completed or 1, completed=task.completed or 1)
+                if any(e.get("kind") == "rate_limited" for e in result.errors):
+                    stopped = True
+                    break
+    except AuthError as exc:
+        err_console.print(f"[bold red]authentication failed:[/] {exc}", highlight=False, soft_wrap=True)
+        return 1
+    except ConnectorError as exc:
+        err_console.print(f"[bold red]sync failed:[/] {exc}", highlight=False, soft_wrap=True)
+        return 1
+    finally:
+        engine.dispose()
+    console.print(summary_table(results))
+    if stopped:
+        err_console.print("[bold yellow]stopped at HubSpot's rate limit:[/] run again to resume")
+    return 1 if stopped else 0

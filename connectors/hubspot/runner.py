@@ -1,0 +1,72 @@
+"""Running every HubSpot stream in order: companies first (children reference them), then contacts,
+deals, tickets, and the association labels last (they need both companies and contacts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from connectors.hubspot.calls import HubSpotCalls
+from connectors.hubspot.mapping import Mapping
+from connectors.hubspot.roles import RoleStream
+from connectors.hubspot.streams import ObjectStream
+from connectors.sync import RunResult, Stream, run_stream
+
+OBJECT_STREAMS = ("companies", "contacts", "deals", "tickets")
+STREAM_NAMES = (*OBJECT_STREAMS, "associations")
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    page_size: int = 100
+    search_limit: int = 200
+    search_cap: int = 10_000
+    lookback_ms: int = 0
+    association_batch: int = 1_000
+
+
+def build_streams(
+    engine: Engine,
+    calls: HubSpotCalls,
+    mapping: Mapping | None = None,
+    options: StreamOptions | None = None,
+    only: tuple[str, ...] = STREAM_NAMES,
+) -> list[Stream]:
+    mapping = mapping or Mapping.load()
+    o = options or StreamOptions()
+    streams: list[Stream] = [
+        ObjectStream(
+            name,
+            calls,
+            mapping,
+            page_size=o.page_size,
+            search_limit=o.search_limit,
+            search_cap=o.search_cap,
+            lookback_ms=o.lookback_ms,
+        )
+        for name in OBJECT_STREAMS
+        if name in only
+    ]
+    if "associations" in only:
+        streams.append(RoleStream(engine, calls, mapping, batch_size=o.association_batch))
+    return streams
+
+
+def sync_hubspot(
+    engine: Engine,
+    streams: list[Stream],
+    *,
+    full: bool = False,
+    on_page: Callable[[RunResult], None] | None = None,
+) -> list[RunResult]:
+    """Run the streams in order. Connector errors (401, exhausted retries) propagate after the failed
+    run is recorded; a rate-limited (partial) run stops the rest, which would only hit the limit too."""
+    results = []
+    for stream in streams:
+        result = run_stream(engine, stream, full=full, on_page=on_page)
+        results.append(result)
+        if any(e.get("kind") == "rate_limited" for e in result.errors):
+            break
+    return results

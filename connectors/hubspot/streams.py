@@ -1,0 +1,261 @@
+"""HubSpot sync streams for companies, contacts, deals and tickets (`ObjectStream`) and for the
+company-contact stakeholder labels (`connectors.hubspot.roles.RoleStream`).
+
+An object stream moves through three phases, and its cursor (committed with each page) says where it is:
+
+    list      initial load (or --full): list paging with `after`; associations come with each page
+    search    incremental: search on the modification date, ascending, ties broken by id. Search cannot
+              page past 10,000 results, so before `after` would cross the cap the stream re-anchors: a
+              new query `modified > since OR (modified = since AND id > last_id)` from the last record
+              it saw. The cursor holds that (since, last_id), so a crash resumes exactly.
+    archived  archived records (search never returns them) -> deletes, for those archived since the
+              last run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from connectors.errors import MappingError
+from connectors.hubspot import mapping as m
+from connectors.hubspot.calls import HubSpotCalls
+from connectors.sync import Page, Rejection, TableWrite
+from store import keys
+from store.base import Base
+from store.models import Account, Contact, Deal, Ticket
+from store.types import utcnow
+
+SEARCH_CAP = 10_000
+MODELS: dict[str, type[Base]] = {"companies": Account, "contacts": Contact, "deals": Deal, "tickets": Ticket}
+KEY_FNS = {
+    "companies": keys.account_key,
+    "contacts": keys.contact_key,
+    "deals": keys.deal_key,
+    "tickets": keys.ticket_key,
+}
+# What each object needs to know about its parents: read with list pages / v4 batch read after search.
+PARENTS = {"companies": (), "contacts": (), "deals": ("companies",), "tickets": ("companies", "contacts")}
+
+
+def _ms(value: datetime | None) -> int:
+    return int(value.timestamp() * 1000) if value else 0
+
+
+def _stub_rows(model: type[Base], ids: dict[str, str], now: datetime) -> list[dict[str, Any]]:
+    """Placeholder parents (inserted only if missing) so a child can reference a parent synced later."""
+    base = {"source": m.SOURCE, "is_deleted": False, "synced_at": now, "crm_modified_at": None}
+    if model is Account:
+        return [{"id": k, "crm_id": c, "name": "", "extra": {}, **base} for k, c in ids.items()]
+    return [{"id": k, "crm_id": c, **base} for k, c in ids.items()]
+
+
+@dataclass
+class ObjectStream:
+    name: str
+    calls: HubSpotCalls
+    mapping: m.Mapping
+    source: str = m.SOURCE
+    page_size: int = 100
+    search_limit: int = 200
+    search_cap: int = SEARCH_CAP
+    lookback_ms: int = 0
+    now: Callable[[], datetime] = field(default=utcnow)
+
+    @property
+    def modified_prop(self) -> str:
+        return self.mapping.modified(self.name)
+
+    def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
+        cur = dict(cursor)
+        phase = cur.get("phase")
+        if full or cur.get("since") is None:
+            if phase not in ("list", "archived"):
+                cur = {
+                    "phase": "list",
+                    "after": None,
+                    "max_modified": 0,
+                    "started": _ms(self.now()),
+                    "archived_since": cur.get("archived_since", 0),
+                }
+            if cur["phase"] == "list":
+                yield from self._list(cur)
+        elif phase != "archived":
+            yield from self._search(cur)
+        yield from self._archived(cur, full=full)
+
+    # -- mapping a batch of records --------------------------------------------------------------
+
+    def _page(self, records: list[Any], parents: dict[str, dict[str, str]]) -> Page:
+        now = self.now()
+        rows, rejected = [], []
+        need_accounts: dict[str, str] = {}
+        need_contacts: dict[str, str] = {}
+        for rec in records:
+            rid = str(rec.id)
+            company = parents.get("companies", {}).get(rid)
+            contact = parents.get("contacts", {}).get(rid)
+            try:
+                if self.name == "companies":
+                    row = m.company_row(rec, self.mapping, now)
+                elif self.name == "contacts":
+                    company = company or (rec.properties or {}).get(self.mapping.field("contacts", "company"))
+                    row = m.contact_row(rec, self.mapping, now, company)
+                elif self.name == "deals":
+                    row = m.deal_row(rec, self.mapping, now, company)
+                else:
+                    row = m.ticket_row(rec, self.mapping, now, company, contact)
+            except MappingError as exc:
+                rejected.append(Rejection(rid, str(exc.args[0]), exc.field))
+                continue
+            rows.append(row)
+            if company and self.name != "companies":
+                need_accounts[keys.account_key(m.SOURCE, company)] = company
+            if contact:
+                need_contacts[keys.contact_key(m.SOURCE, contact)] = contact
+        writes = [
+            TableWrite(model, _stub_rows(model, needed, now), update_columns=())
+            for model, needed in ((Account, need_accounts), (Contact, need_contacts))
+            if needed
+        ]
+        writes.append(TableWrite(MODELS[self.name], rows))
+        return Page(writes=writes, rejected=rejected, records_read=len(records))
+
+    def _parents_from_list(self, records: list[Any]) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {p: {} for p in PARENTS[self.name]}
+        for rec in records:
+            for parent in PARENTS[self.name]:
+                linked = (rec.associations or {}).get(parent)
+                if linked is not None and linked.results:
+                    out[parent][str(rec.id)] = str(min(int(a.id) for a in linked.results))
+        return out
+
+    def _parents_from_v4(self, records: list[Any]) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {p: {} for p in PARENTS[self.name]}
+        ids = [{"id": str(r.id)} for r in records]
+        for parent in PARENTS[self.name]:
+            data = self.calls.read_associations(self.name, parent, ids)
+            for result in data.results:
+                if result.to:
+                    out[parent][str(result._from.id)] = str(min(int(t.to_object_id) for t in result.to))
+        return out
+
+    # -- phases ------------------------------------------------------------------------------------
+
+    def _list(self, cur: dict[str, Any]) -> Iterator[Page]:
+        props = self.mapping.properties(self.name)
+        while True:
+            before = self.calls.stats.requests
+            data = self.calls.list_page(
+                self.name,
+                after=cur.get("after"),
+                properties=props,
+                associations=PARENTS[self.name],
+                limit=self.page_size,
+            )
+            page = self._page(data.results, self._parents_from_list(data.results))
+            cur["max_modified"] = max([cur["max_modified"], *(self._modified_ms(r) for r in data.results)])
+            nxt = data.paging.next.after if data.paging and data.paging.next else None
+            if nxt is None:
+                since = min(cur["max_modified"], cur["started"]) if cur["max_modified"] else cur["started"]
+                archived_since = cur.get("archived_since", 0)
+                cur.clear()
+                cur.update(
+                    phase="archived", after=None, since=since, last_id="0", archived_since=archived_since
+                )
+            else:
+                cur["after"] = nxt
+            page.cursor = dict(cur)
+            page.requests_made = self.calls.stats.requests - before
+            yield page
+            if nxt is None:
+                return
+
+    def _modified_ms(self, rec: Any) -> int:
+        value = (rec.properties or {}).get(self.modified_prop)
+        try:
+            parsed = m.parse_datetime(value)
+        except MappingError:
+            parsed = None
+        return _ms(parsed or rec.updated_at)
+
+    def _search_body(self, since: int, last_id: str, after: str | None) -> dict[str, Any]:
+        mod = self.modified_prop
+        body: dict[str, Any] = {
+            "filterGroups": [
+                {"filters": [{"propertyName": mod, "operator": "GT", "value": str(since)}]},
+                {
+                    "filters": [
+                        {"propertyName": mod, "operator": "EQ", "value": str(since)},
+                        {"propertyName": "hs_object_id", "operator": "GT", "value": last_id},
+                    ]
+                },
+            ],
+            "sorts": [{"propertyName": mod, "direction": "ASCENDING"}],
+            "properties": self.mapping.properties(self.name),
+            "limit": self.search_limit,
+        }
+        if after:
+            body["after"] = after
+        return body
+
+    def _search(self, cur: dict[str, Any]) -> Iterator[Page]:
+        cur["phase"] = "search"
+        if self.lookback_ms:
+            cur["since"], cur["last_id"] = max(0, int(cur["since"]) - self.lookback_ms), "0"
+        query = (int(cur["since"]), str(cur["last_id"]))
+        after: str | None = None
+        while True:
+            before = self.calls.stats.requests
+            data = self.calls.search(self.name, self._search_body(*query, after))
+            records = list(data.results)
+            if not records:
+                break
+            parents = self._parents_from_v4(records) if PARENTS[self.name] else {}
+            page = self._page(records, parents)
+            cur["since"], cur["last_id"] = self._modified_ms(records[-1]), str(records[-1].id)
+            page.cursor = dict(cur)
+            page.requests_made = self.calls.stats.requests - before
+            yield page
+            nxt = data.paging.next.after if data.paging and data.paging.next else None
+            if nxt is None:
+                break
+            if int(nxt) + self.search_limit > self.search_cap:
+                query, after = (int(cur["since"]), str(cur["last_id"])), None  # re-anchor
+            else:
+                after = nxt
+        cur.update(phase="archived", after=None)
+
+    def _archived(self, cur: dict[str, Any], *, full: bool) -> Iterator[Page]:
+        since = 0 if full else int(cur.get("archived_since") or 0)
+        newest = int(cur.get("archived_max") or since)
+        model, key_fn = MODELS[self.name], KEY_FNS[self.name]
+        while True:
+            before = self.calls.stats.requests
+            data = self.calls.list_page(
+                self.name, after=cur.get("after"), properties=["hs_object_id"], archived=True
+            )
+            gone = [r for r in data.results if _ms(r.archived_at) > since or r.archived_at is None]
+            newest = max([newest, *(_ms(r.archived_at) for r in data.results)])
+            nxt = data.paging.next.after if data.paging and data.paging.next else None
+            cur.update(after=nxt, archived_max=newest)
+            if nxt is None:
+                done = {
+                    "phase": "done",
+                    "since": cur["since"],
+                    "last_id": cur["last_id"],
+                    "archived_since": newest,
+                }
+                cur.clear()
+                cur.update(done)
+            page = Page(
+                deletes={model: [key_fn(m.SOURCE, str(r.id)) for r in gone]},
+                cursor=dict(cur),
+                records_read=len(data.results),
+                requests_made=self.calls.stats.requests - before,
+            )
+            yield page
+            if nxt is None:
+                return

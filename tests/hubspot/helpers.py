@@ -1,0 +1,78 @@
+"""Comparing the store with the sandbox portal: counts and checksums per object, and current roles."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from sandbox.hubspot import HubSpotSandbox
+from store import keys
+from store.models import Account, Contact, Deal, StakeholderRole, Ticket
+from store.uow import unit_of_work
+
+
+def _digest(rows: list[Any]) -> str:
+    return hashlib.sha256(json.dumps(sorted(rows), default=str).encode()).hexdigest()
+
+
+def sandbox_state(sandbox: HubSpotSandbox) -> dict[str, Any]:
+    def rows(object_type: str, *names: str) -> list[Any]:
+        return [[str(r.id), *(r.props.get(n) for n in names)] for r in sandbox.records(object_type)]
+
+    companies = rows("companies", "name", "retainer_arr")
+    contacts = rows("contacts", "email", "associatedcompanyid")
+    deals = rows("deals", "dealname", "amount")
+    tickets = rows("tickets", "subject")
+    roles = [
+        [keys.account_key("hubspot", str(a)), keys.contact_key("hubspot", str(c)), role]
+        for a, c, role in sandbox.role_labels()
+    ]
+    return {
+        "counts": [len(companies), len(contacts), len(deals), len(tickets), len(roles)],
+        "companies": _digest(companies),
+        "contacts": _digest(contacts),
+        "deals": _digest(deals),
+        "tickets": _digest(tickets),
+        "roles": _digest(roles),
+    }
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def store_state(engine: Engine) -> dict[str, Any]:
+    with unit_of_work(engine) as s:
+        crm_of = {a: c for a, c in s.execute(select(Account.id, Account.crm_id))}
+        live = Account.source == "hubspot"
+        companies = [
+            [a.crm_id, a.name, _money(a.arr)]
+            for a in s.scalars(select(Account).where(live, Account.is_deleted.is_(False)))
+        ]
+        contacts = [
+            [c.crm_id, c.email, crm_of.get(c.account_id or "")]
+            for c in s.scalars(select(Contact).where(Contact.is_deleted.is_(False)))
+        ]
+        deals = [
+            [d.crm_id, d.name, _money(d.amount)]
+            for d in s.scalars(select(Deal).where(Deal.is_deleted.is_(False)))
+        ]
+        tickets = [
+            [t.crm_id, t.subject] for t in s.scalars(select(Ticket).where(Ticket.is_deleted.is_(False)))
+        ]
+        roles = [
+            [r.account_id, r.contact_id, r.role]
+            for r in s.scalars(select(StakeholderRole).where(StakeholderRole.valid_to.is_(None)))
+        ]
+    return {
+        "counts": [len(companies), len(contacts), len(deals), len(tickets), len(roles)],
+        "companies": _digest(companies),
+        "contacts": _digest(contacts),
+        "deals": _digest(deals),
+        "tickets": _digest(tickets),
+        "roles": _digest(roles),
+    }
