@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     slack_api_base_url: str | None = None
     slack_mode: Literal["http", "socket"] = "http"
     slack_http_port: int = Field(default=3000, ge=1, le=65535)
+    slack_digest_threshold: int = Field(default=5, ge=1)
 
     # Salesforce
     salesforce_instance_url: str | None = None

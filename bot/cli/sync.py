@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from bot.cli.common import exit_on_config_error, settings_or_exit
-from bot.settings import ConfigError
 
 app = typer.Typer(help="Sync accounts, contacts, deals and tickets from a CRM.", no_args_is_help=True)
 

@@ -269,3 +269,15 @@ def _fire(
         )
     summary.fired, summary.fired_by_play = len(inserted), dict(by_play)
     summary.digests = group_digests(notices)
+
+
+def run_sweep(engine: Engine, catalog: Catalog, clock: Clock) -> dict[str, int]:
+    """The SLA sweep alone (no rescore): unsnooze, escalate unclaimed alerts past their SLA, expire."""
+    now = clock.now()
+    summary = CheckSummary(as_of=now.date())
+    with unit_of_work(engine) as session:
+        events: list[dict[str, Any]] = []
+        states = [_state(r) for r in alerts_repo.open_alerts(session)]
+        _apply_sweep(session, states, catalog, now, summary, events)
+        alerts_repo.insert_events(session, events)
+    return summary.transitions

@@ -51,11 +51,27 @@ def _record_post(engine: Engine, alert_id: str, digest: bool) -> Callable[[str, 
 
 
 class AlertPublisher:
-    def __init__(self, engine: Engine, client: WebClient, queue: PostQueue, rendering: Rendering) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        client: WebClient,
+        rendering: Rendering,
+        *,
+        post_client: WebClient | None = None,
+        min_interval: float = 1.0,
+        digest_threshold: int = 5,
+    ) -> None:
+        """`client` updates messages; `post_client` (default: `client`) posts through the queue and
+        should carry no 429 retry handler of its own, since the queue honours Retry-After itself."""
         self._engine = engine
         self._client = client
-        self._queue = queue
         self._rendering = rendering
+        self._queue = PostQueue(
+            post_client or client,
+            digest_builder=self.digest_builder,
+            min_interval=min_interval,
+            digest_threshold=digest_threshold,
+        )
 
     def views(self, alert_ids: Sequence[str]) -> dict[str, view.Alert]:
         r = self._rendering

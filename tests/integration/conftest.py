@@ -1,0 +1,93 @@
+"""The whole bot against the sandboxes: Salesforce (HTTPS) + Slack, real SDKs, real HTTP, one store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine
+
+from bot.http_server import BotHttpServer, make_router
+from bot.ingest.load import ingest_text
+from bot.permissions import RoleConfig
+from bot.services.directory import import_slack_users
+from bot.settings import load_settings
+from bot.wiring import Container, bootstrap
+from sandbox.feeds import nps_ndjson, usage_ndjson
+from sandbox.httpbase import Clock
+from sandbox.portfolio import csm_count_for, generate
+from sandbox.running import this_monday
+from sandbox.salesforce import start_salesforce
+from sandbox.slack import start_slack
+
+ACCOUNTS = 24
+
+
+@dataclass
+class Stack:
+    container: Container
+    slack: Any
+    salesforce: Any
+    bot_url: str
+    engine: Engine
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
+    clock = Clock()
+    accounts = list(generate(ACCOUNTS, seed=11, as_of=this_monday()))
+    sf = start_salesforce(accounts, state_dir=tmp_path / "sf", clock=clock)
+    slack = start_slack(state_dir=tmp_path / "slack", clock=clock, csm_count=csm_count_for(ACCOUNTS))
+    info_sf, info_slack = sf.info(), slack.info()
+    settings = load_settings(
+        database_url=db_url,
+        slack_bot_token=info_slack["bot_token"],
+        slack_signing_secret=info_slack["signing_secret"],
+        slack_api_base_url=info_slack["base_url"],
+        salesforce_instance_url=info_sf["instance_url"],
+        salesforce_session_id=info_sf["session_id"],
+        salesforce_ca_file=info_sf["ca_file"],
+        salesforce_api_version=info_sf["api_version"],
+        manager_slack_ids="UMANAGER",
+        admin_slack_ids="UADMIN",
+        default_alert_channel="CCSALERTS",
+        escalation_channel="CCSESCALATIONS",
+        slack_digest_threshold=50,
+    )
+    container = bootstrap(settings, clock=clock)
+    assert container.bolt is not None and container.slack is not None
+    server = BotHttpServer(make_router(SlackRequestHandler(container.bolt))).start()
+    slack.set_bot_url(f"{server.url}/slack/events")
+    csms = csm_count_for(ACCOUNTS)
+    import_slack_users(
+        engine,
+        container.slack,
+        RoleConfig.from_csv("UADMIN", "UMANAGER"),
+        home_channels={f"csm{i:03d}@retainer.example": f"CCSM{i:03d}" for i in range(csms)},
+        default_manager="UMANAGER",
+    )
+    container.sync_all(full=True)
+    assert ingest_text(engine, "usage", usage_ndjson(accounts), "ndjson").loaded > 0
+    ingest_text(engine, "nps", nps_ndjson(accounts), "ndjson")
+    try:
+        yield Stack(container, slack, sf, server.url, engine)
+    finally:
+        server.stop()
+        slack.stop()
+        sf.stop()
+        container.engine.dispose()
