@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,10 +37,15 @@ class Click:
             channel_id=container.get("channel_id") or (body.get("channel") or {}).get("id"),
             message_ts=container.get("message_ts"),
             action_id=action["action_id"],
-            request_id=f"{user_id}:{action.get('action_ts', '')}:{action['action_id']}",
+            request_id=request_key(user_id, str(action.get("action_ts", "")), action["action_id"]),
             trigger_id=body.get("trigger_id"),
             action=action,
         )
+
+
+def request_key(*parts: str) -> str:
+    """A fixed-length key naming one Slack interaction (fits `alert_events.request_id`)."""
+    return "slack:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
 def channel_members(client: WebClient, channel_id: str | None) -> list[str]:

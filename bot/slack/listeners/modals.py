@@ -14,7 +14,7 @@ from bot.permissions import ALLOW
 from bot.services import alerts as alert_service
 from bot.services.errors import ServiceError
 from bot.slack.deps import SlackDeps
-from bot.slack.interaction import check_alert_permission, tell
+from bot.slack.interaction import check_alert_permission, request_key, tell
 from messages.actions import ActionDecodeError, ModalContext, ModalKind, ModalRef
 from messages.submissions import (
     CHAMPION_IDS,
@@ -122,7 +122,7 @@ def _listener(deps: SlackDeps, attempted: str, submit: Submit) -> Callable[..., 
             tell(client, user, ctx.channel_id, attempted, decision.reason)
             return
         try:
-            submit(deps, ctx, view["state"]["values"], user, f"view:{view['id']}")
+            submit(deps, ctx, view["state"]["values"], user, request_key("view", str(view["id"])))
         except SubmissionError as exc:
             ack(response_action="errors", errors=exc.errors)
             return
