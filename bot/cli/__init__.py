@@ -41,12 +41,26 @@ def version() -> None:
 
 
 @app.command()
-def run() -> None:
-    """Run the bot: Slack listeners, scheduler (sync, rescore, SLA sweep, digests, outbox)."""
+def run(
+    host: str = typer.Option("0.0.0.0", help="Interface for the HTTP endpoint (Slack's requests, ingest)."),  # noqa: S104
+) -> None:
+    """Run the bot: Slack listeners, and the scheduler (sync, rescore, SLA sweep, digests, outbox)."""
+    from bot.runner import start, wait_for_signal
+    from bot.wiring import bootstrap
+
     settings = settings_or_exit()
     with exit_on_config_error():
         settings.require("slack_bot_token", "slack_signing_secret")
-        raise ConfigError("`retainer run` needs the Slack bot (not built yet in this version)")
+        if settings.slack_mode == "socket":
+            settings.require("slack_app_token")
+        container = bootstrap(settings)
+    running = start(container, host=host)
+    where = f" at {running.events_url}" if running.events_url else ""
+    console.print(f"retainer is running in {settings.slack_mode} mode{where}; Ctrl-C stops it")
+    try:
+        wait_for_signal()
+    finally:
+        running.stop()
 
 
 @app.command()

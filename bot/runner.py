@@ -1,0 +1,75 @@
+"""Serving: the bot's HTTP endpoint (or Socket Mode) plus the scheduler, until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass
+from types import FrameType
+
+import structlog
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.http_server import BotHttpServer, make_router
+from bot.wiring import Container
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Running:
+    container: Container
+    http: BotHttpServer | None
+    socket_mode: object | None
+
+    @property
+    def events_url(self) -> str | None:
+        return f"{self.http.url}/slack/events" if self.http else None
+
+    def stop(self) -> None:
+        if self.container.scheduler is not None:
+            self.container.scheduler.shutdown()
+        if self.http is not None:
+            self.http.stop()
+        if self.socket_mode is not None:
+            self.socket_mode.close()  # type: ignore[attr-defined]
+        self.container.engine.dispose()
+
+
+def start(container: Container, *, host: str = "127.0.0.1", port: int | None = None) -> Running:
+    """Start listening and scheduling; returns at once. `port=0` picks a free port."""
+    settings = container.settings
+    assert container.bolt is not None, "the Slack app is not configured"
+    ingest = None
+    if settings.ingest_token is not None:
+        from bot.ingest.http import make_ingest_app
+
+        ingest = make_ingest_app(container.engine, settings.ingest_token)
+    http: BotHttpServer | None = None
+    socket_mode = None
+    if settings.slack_mode == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        socket_mode = SocketModeHandler(container.bolt, settings.secret("slack_app_token"))
+        socket_mode.connect()  # type: ignore[no-untyped-call]
+    else:
+        router = make_router(SlackRequestHandler(container.bolt), ingest)
+        http = BotHttpServer(
+            router, host=host, port=settings.slack_http_port if port is None else port
+        ).start()
+    if container.scheduler is not None:
+        container.scheduler.start()
+    running = Running(container, http, socket_mode)
+    log.info("bot.started", mode=settings.slack_mode, url=running.events_url)
+    return running
+
+
+def wait_for_signal() -> None:
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    stop.wait()
