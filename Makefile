@@ -28,11 +28,13 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+DEMO_ACCOUNTS ?= 300
+
 demo: $(STAMP)
-	$(BIN)/retainer demo
+	$(BIN)/retainer demo --accounts $(DEMO_ACCOUNTS)
 
 demo-reset: $(STAMP)
-	$(BIN)/retainer demo --reset
+	$(BIN)/retainer demo --accounts $(DEMO_ACCOUNTS) --reset
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.portfolio_load --accounts 100000

@@ -80,7 +80,7 @@ class Container:
             return None
         started = self.clock.now()
         report = self.publisher.publish_pending()
-        since = self.last_refresh or started - timedelta(days=1)
+        since = self.last_refresh or started
         with unit_of_work(self.engine) as session:
             changed = list(
                 session.scalars(

@@ -52,6 +52,7 @@ class Health:
     band: str
     components: tuple[Component, ...]
     drivers: tuple[str, ...]  # the components pulling the score down most, in words
+    driver_points: tuple[float, ...] = ()  # each driver's cost in score points (negative), same order
 
     def component_values(self) -> dict[str, float]:
         return {c.name: round(c.value, 4) for c in self.components}
@@ -173,4 +174,7 @@ def score(s: AccountSignals, cfg: HealthConfig) -> Health:
         band=cfg.band(points),
         components=components,
         drivers=tuple(c.text for c in shortfalls[: cfg.top_drivers]),
+        driver_points=tuple(
+            -round(100 * c.weight * (1 - c.value) / (total or 1), 1) for c in shortfalls[: cfg.top_drivers]
+        ),
     )

@@ -24,6 +24,11 @@ def test_declining_usage_is_explained_in_words() -> None:
     assert "5 support tickets in 4 weeks (2 high/urgent)" in h.drivers
     assert h.band in ("watch", "at_risk")
     assert score(signals(), load_health_config()).score > h.score
+    # each driver carries what it costs the score, biggest first, and together no more than the gap to 100
+    assert len(h.driver_points) == len(h.drivers)
+    assert all(p < 0 for p in h.driver_points)
+    assert list(h.driver_points) == sorted(h.driver_points)
+    assert -sum(h.driver_points) <= 100 - h.score + 1
 
 
 def test_missing_components_are_left_out_and_weights_renormalised() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -15,7 +16,6 @@ from bot.cli import plays as plays_commands
 from bot.cli import sandbox as sandbox_commands
 from bot.cli import sync as sync_commands
 from bot.cli.common import exit_on_config_error, settings_or_exit
-from bot.settings import ConfigError
 
 app = typer.Typer(
     name="retainer",
@@ -64,10 +64,25 @@ def run(
 
 
 @app.command()
-def demo(reset: bool = typer.Option(False, help="Start from a fresh portfolio and empty sandboxes.")) -> None:
-    """Run the whole product against local sandboxes with a seeded portfolio."""
-    with exit_on_config_error():
-        raise ConfigError("`retainer demo` needs the sandboxes (not built yet in this version)")
+def demo(
+    accounts: int = typer.Option(300, envvar="DEMO_ACCOUNTS", help="Accounts in the seeded portfolio."),
+    seed: int = typer.Option(42, help="Portfolio seed."),
+    state_dir: Path = typer.Option(Path(".state/demo"), help="Where the demo keeps its state."),
+    reset: bool = typer.Option(False, help="Start from a fresh portfolio and empty sandboxes."),
+) -> None:
+    """Run the whole product against local sandboxes with a seeded portfolio; Ctrl-C stops it."""
+    from bot.runner import wait_for_signal
+    from sandbox.demo import demo as run_demo
+
+    with run_demo(
+        accounts, seed, state_dir, reset, log=lambda line: console.print(f"[dim]demo:[/] {line}")
+    ) as d:
+        console.print(
+            f"[bold green]ready[/] in {d.seconds_to_ready:.0f} s: open [bold]{d.ui_url}[/] "
+            "(channels, alerts, App Home, slash commands, CRM panel, time travel). Ctrl-C stops."
+        )
+        wait_for_signal()
+    console.print("demo stopped; `make demo` resumes this state, `make demo-reset` starts afresh")
 
 
 def main() -> None:

@@ -138,7 +138,10 @@ def run_check(
                         "score": health.score,
                         "band": health.band,
                         "components": health.component_values(),
-                        "drivers": list(health.drivers),
+                        "drivers": [
+                            {"text": text, "points": points}
+                            for text, points in zip(health.drivers, health.driver_points, strict=True)
+                        ],
                     }
                 )
         alerts_repo.insert_snapshots(session, snapshots)

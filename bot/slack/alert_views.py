@@ -38,6 +38,13 @@ def play_steps(play: Play | None) -> tuple[str, ...]:
     return tuple(steps)
 
 
+def driver(stored: Any) -> view.Driver:
+    """A snapshot's driver: {"text", "points"} (older snapshots stored the text alone)."""
+    if isinstance(stored, dict):
+        return view.Driver(label=str(stored.get("text", "")), points=float(stored.get("points") or 0.0))
+    return view.Driver(label=str(stored), points=0.0)
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
@@ -83,7 +90,7 @@ def alert_views(
         snapshot = snapshots.get(account.id)
         health = None
         if snapshot is not None:
-            drivers = tuple(view.Driver(label=str(d), points=0.0) for d in snapshot.drivers or ())
+            drivers = tuple(driver(d) for d in snapshot.drivers or ())
             health = view.Health(score=snapshot.score, band=snapshot.band, drivers=drivers)
         arr = account.arr or 0
         details = alert.details or {}
