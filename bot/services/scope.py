@@ -1,0 +1,142 @@
+"""Which accounts a `/portfolio` request covers, and whether the person asking may see them.
+
+`resolve_scope(session, text, viewer, role)` turns `me | @user | team | all | tier:high | segment:renewal`
+into a `Scope`, or raises `ScopeRefused` with a sentence the bot shows ephemerally. CSMs see their own
+book, managers their team (everyone whose `slack_users.manager_slack_id` is them, and their own book),
+admins everything. `tier:` and `segment:` narrow the viewer's default book.
+
+A user's book is the accounts whose `csm_assignments` owner is them, plus the accounts with no owner
+assignment whose CRM owner is their `slack_users.crm_owner_id` (the same rule routing uses).
+`account_ids(scope)` is a SELECT of account ids that the portfolio queries join against: set-based.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, case, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from bot.permissions import Role
+from store.models import Account, CsmAssignment, SlackUser
+
+TIERS = ("high", "mid", "tech")
+HIGH_TIER_ARR = 50_000
+MID_TIER_ARR = 5_000
+RENEWAL_SEGMENT_DAYS = 180
+
+
+class ScopeRefused(Exception):
+    """The viewer may not see this scope, or it names nobody we know. The message is user-facing."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    label: str  # what the response says it covers, e.g. "team of <@U1>", "tier:high"
+    owners: frozenset[str] | None  # Slack user ids whose books are included; None = every account
+    tier: str | None = None
+    renewal_within_days: int | None = None
+
+
+def tier_expr(arr_column: Any = Account.arr) -> Any:
+    """SQL CASE giving the touch tier from ARR: $50K+ high, $5K-50K mid, under $5K (or unknown) tech."""
+    return case(
+        (arr_column >= HIGH_TIER_ARR, literal("high")),
+        (arr_column >= MID_TIER_ARR, literal("mid")),
+        else_=literal("tech"),
+    )
+
+
+def account_ids(scope: Scope, today: date) -> Select[Any]:
+    """SELECT accounts.id for the scope (live accounts only)."""
+    query = select(Account.id).where(Account.is_deleted.is_(False))
+    if scope.owners is not None:
+        owner = aliased(CsmAssignment)
+        owned_by = select(SlackUser.crm_owner_id).where(
+            SlackUser.slack_user_id.in_(sorted(scope.owners)), SlackUser.crm_owner_id.is_not(None)
+        )
+        query = query.outerjoin(owner, and_(owner.account_id == Account.id, owner.role == "owner")).where(
+            or_(
+                owner.slack_user_id.in_(sorted(scope.owners)),
+                and_(owner.id.is_(None), Account.crm_owner_id.in_(owned_by.scalar_subquery())),
+            )
+        )
+    if scope.tier == "high":
+        query = query.where(Account.arr >= HIGH_TIER_ARR)
+    elif scope.tier == "mid":
+        query = query.where(Account.arr >= MID_TIER_ARR, Account.arr < HIGH_TIER_ARR)
+    elif scope.tier == "tech":
+        query = query.where(or_(Account.arr < MID_TIER_ARR, Account.arr.is_(None)))
+    if scope.renewal_within_days is not None:
+        query = query.where(
+            Account.renewal_date >= today,
+            Account.renewal_date <= today + timedelta(days=scope.renewal_within_days),
+        )
+    return query
+
+
+def team_of(session: Session, manager_id: str) -> frozenset[str]:
+    """The manager and everyone reporting to them (directly)."""
+    reports = session.scalars(select(SlackUser.slack_user_id).where(SlackUser.manager_slack_id == manager_id))
+    return frozenset({manager_id, *reports})
+
+
+_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$|^@?([A-Z0-9]{5,})$")
+
+
+def _default(session: Session, viewer: str, role: Role) -> Scope:
+    if role is Role.ADMIN:
+        return Scope("whole book", None)
+    if role is Role.MANAGER:
+        return Scope(f"team of <@{viewer}>", team_of(session, viewer))
+    return Scope(f"book of <@{viewer}>", frozenset({viewer}))
+
+
+def resolve_scope(session: Session, text: str, viewer: str, role: Role) -> Scope:
+    """Parse the `/portfolio` argument and check the viewer may see it. Raises ScopeRefused."""
+    arg = text.strip()
+    if arg in ("", "default"):
+        return _default(session, viewer, role)
+    if arg == "me":
+        return Scope(f"book of <@{viewer}>", frozenset({viewer}))
+    if arg == "team":
+        if role is Role.CSM:
+            raise ScopeRefused("`/portfolio team` is for managers; try `/portfolio me`.")
+        return Scope(f"team of <@{viewer}>", team_of(session, viewer))
+    if arg == "all":
+        if role is not Role.ADMIN:
+            raise ScopeRefused("`/portfolio all` (the whole book) is for admins; try `/portfolio team`.")
+        return Scope("whole book", None)
+    if arg.startswith("tier:"):
+        tier = arg.removeprefix("tier:")
+        if tier not in TIERS:
+            raise ScopeRefused(f"Unknown tier `{tier}`: use tier:high, tier:mid or tier:tech.")
+        base = _default(session, viewer, role)
+        return Scope(f"{base.label}, tier:{tier}", base.owners, tier=tier)
+    if arg.startswith("segment:"):
+        segment = arg.removeprefix("segment:")
+        if segment != "renewal":
+            raise ScopeRefused(f"Unknown segment `{segment}`: use segment:renewal.")
+        base = _default(session, viewer, role)
+        return Scope(
+            f"{base.label}, renewing within {RENEWAL_SEGMENT_DAYS} days",
+            base.owners,
+            renewal_within_days=RENEWAL_SEGMENT_DAYS,
+        )
+    match = _MENTION.match(arg)
+    if match is None:
+        raise ScopeRefused(
+            "Usage: `/portfolio [me|@user|team|all|tier:high|tier:mid|tier:tech|segment:renewal]`."
+        )
+    user_id = match.group(1) or match.group(2)
+    if session.get(SlackUser, user_id) is None:
+        raise ScopeRefused(f"<@{user_id}> is not set up in retainer (no CRM owner or accounts).")
+    if user_id != viewer:
+        if role is Role.CSM:
+            raise ScopeRefused("CSMs see their own book only; managers see their team's.")
+        if role is Role.MANAGER and user_id not in team_of(session, viewer):
+            raise ScopeRefused(f"<@{user_id}> is not on your team.")
+    return Scope(f"book of <@{user_id}>", frozenset({user_id}))
