@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from bot import __version__
+from bot.cli import admin as admin_commands
 from bot.cli import db as db_commands
 from bot.cli import doctor as doctor_commands
 from bot.cli import sandbox as sandbox_commands
@@ -26,6 +27,7 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(sync_commands.app, name="sync")
 app.add_typer(sandbox_commands.app, name="sandbox")
 doctor_commands.register(app)
+admin_commands.register(app)
 
 console = Console()
 

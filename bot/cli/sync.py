@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli.admin import sync_status_command
 from bot.cli.common import exit_on_config_error
 from bot.settings import ConfigError
 
@@ -24,3 +25,6 @@ def hubspot(full: bool = typer.Option(False, "--full", help="Reload everything, 
     """Sync from HubSpot."""
     with exit_on_config_error():
         raise ConfigError("the HubSpot connector is not built yet in this version")
+
+
+app.command("status")(sync_status_command)
