@@ -19,11 +19,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from bot.services.health_sql import AT_RISK_BANDS, BANDS, UNSCORED, latest_snapshots
-from bot.services.scope import TIERS, Scope, account_ids, tier_expr
-from store.models import OPEN_ALERT_STATES, Account, Alert
+from bot.services.health_sql import AT_RISK_BANDS, BANDS, UNSCORED, latest_snapshot_id
+from bot.services.scope import TIERS, Scope, restrict, tier_expr
+from store.models import OPEN_ALERT_STATES, Account, Alert, HealthSnapshot
 from store.types import utcnow
 
 RENEWAL_WINDOWS = (90, 120, 180)
@@ -113,24 +113,23 @@ Groups = list[tuple[str, str, int | None, Figures]]  # (band, tier, renewal wind
 
 def _grouped_figures(session: Session, scope: Scope, today: date) -> Groups:
     """(band, tier, renewal window, figures) groups: at most 5 x 3 x 4 rows whatever the book's size."""
-    ids = account_ids(scope, today)
-    latest = latest_snapshots(ids)
+    latest = aliased(HealthSnapshot)
     bucket = case(
         *((Account.renewal_date <= today + timedelta(days=days), literal(days)) for days in RENEWAL_WINDOWS),
         else_=literal(None),
     )
-    per_account = (
+    per_account = restrict(
         select(
-            func.coalesce(latest.c.band, UNSCORED).label("band"),
+            func.coalesce(latest.band, UNSCORED).label("band"),
             tier_expr().label("tier"),
             case((Account.renewal_date >= today, bucket), else_=literal(None)).label("window"),
             Account.arr.label("arr"),
         )
         .select_from(Account)
-        .outerjoin(latest, latest.c.account_id == Account.id)
-        .where(Account.id.in_(ids))
-        .subquery()
-    )
+        .outerjoin(latest, latest.id == latest_snapshot_id(Account.id)),
+        scope,
+        today,
+    ).subquery()
     rows = session.execute(
         select(
             per_account.c.band,
@@ -161,16 +160,20 @@ def _sum(groups: Groups, **match: Any) -> Figures:
 
 
 def _upcoming(session: Session, scope: Scope, today: date, limit: int) -> tuple[UpcomingRenewal, ...]:
-    ids = account_ids(scope, today).where(
-        Account.renewal_date >= today, Account.renewal_date <= today + timedelta(days=RENEWAL_WINDOWS[-1])
+    latest = aliased(HealthSnapshot)
+    query = restrict(
+        select(Account.id, Account.name, Account.renewal_date, Account.arr, latest.score, latest.band)
+        .select_from(Account)
+        .outerjoin(latest, latest.id == latest_snapshot_id(Account.id))
+        .where(
+            Account.renewal_date >= today,
+            Account.renewal_date <= today + timedelta(days=RENEWAL_WINDOWS[-1]),
+        ),
+        scope,
+        today,
     )
-    latest = latest_snapshots(ids)
     rows = session.execute(
-        select(Account.id, Account.name, Account.renewal_date, Account.arr, latest.c.score, latest.c.band)
-        .outerjoin(latest, latest.c.account_id == Account.id)
-        .where(Account.id.in_(ids))
-        .order_by(Account.renewal_date, Account.arr.desc(), Account.name)
-        .limit(limit)
+        query.order_by(Account.renewal_date, Account.arr.desc(), Account.name).limit(limit)
     )
     return tuple(
         UpcomingRenewal(
@@ -196,11 +199,14 @@ def _open_alerts(session: Session, scope: Scope, today: date, now: datetime) -> 
         else_=literal(ALERT_AGE_BUCKETS[-1][0]),
     )
     breach = case((Alert.state == "firing", case((Alert.due_at < now, 1), else_=0)), else_=0)
-    per_alert = (
+    per_alert = restrict(
         select(age.label("age"), breach.label("breach"))
-        .where(Alert.state.in_(OPEN_ALERT_STATES), Alert.account_id.in_(account_ids(scope, today)))
-        .subquery()
-    )
+        .select_from(Alert)
+        .join(Account, Account.id == Alert.account_id)
+        .where(Alert.state.in_(OPEN_ALERT_STATES)),
+        scope,
+        today,
+    ).subquery()
     counts = {
         label: (count, int(breaches or 0))
         for label, count, breaches in session.execute(
@@ -211,26 +217,29 @@ def _open_alerts(session: Session, scope: Scope, today: date, now: datetime) -> 
 
 
 def _movers(session: Session, scope: Scope, today: date, limit: int) -> tuple[Mover, ...]:
-    ids = account_ids(scope, today)
-    current = latest_snapshots(ids)
-    before = latest_snapshots(ids, as_of=today - timedelta(days=MOVER_LOOKBACK_DAYS))
-    change = (current.c.score - before.c.score).label("change")
-    rows = session.execute(
+    current, before = aliased(HealthSnapshot), aliased(HealthSnapshot)
+    change = current.score - before.score
+    query = restrict(
         select(
             Account.id,
             Account.name,
-            current.c.score,
-            before.c.score.label("previous"),
-            change,
-            current.c.band,
-            current.c.drivers,
+            current.score,
+            before.score.label("previous"),
+            change.label("change"),
+            current.band,
+            current.drivers,
         )
-        .join(current, current.c.account_id == Account.id)
-        .join(before, before.c.account_id == Account.id)
-        .where(current.c.as_of > before.c.as_of, current.c.score != before.c.score)
-        .order_by(func.abs(current.c.score - before.c.score).desc(), Account.name)
-        .limit(limit)
+        .select_from(Account)
+        .join(current, current.id == latest_snapshot_id(Account.id))
+        .join(
+            before,
+            before.id == latest_snapshot_id(Account.id, as_of=today - timedelta(days=MOVER_LOOKBACK_DAYS)),
+        )
+        .where(current.as_of > before.as_of, current.score != before.score),
+        scope,
+        today,
     )
+    rows = session.execute(query.order_by(func.abs(change).desc(), Account.name).limit(limit))
     return tuple(
         Mover(r.id, r.name, r.score, r.previous, r.change, r.band, tuple(r.drivers or ())) for r in rows
     )

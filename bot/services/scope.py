@@ -7,7 +7,8 @@ admins everything. `tier:` and `segment:` narrow the viewer's default book.
 
 A user's book is the accounts whose `csm_assignments` owner is them, plus the accounts with no owner
 assignment whose CRM owner is their `slack_users.crm_owner_id` (the same rule routing uses).
-`account_ids(scope)` is a SELECT of account ids that the portfolio queries join against: set-based.
+`restrict(query, scope, today)` narrows any query over accounts to the scope (joins and filters, no
+loops); `account_ids(scope, today)` is that as a SELECT of ids.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, case, literal, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -24,6 +25,7 @@ from bot.permissions import Role
 from store.models import Account, CsmAssignment, SlackUser
 
 TIERS = ("high", "mid", "tech")
+_Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
 HIGH_TIER_ARR = 50_000
 MID_TIER_ARR = 5_000
 RENEWAL_SEGMENT_DAYS = 180
@@ -50,17 +52,18 @@ def tier_expr(arr_column: Any = Account.arr) -> Any:
     )
 
 
-def account_ids(scope: Scope, today: date) -> Select[Any]:
-    """SELECT accounts.id for the scope (live accounts only)."""
-    query = select(Account.id).where(Account.is_deleted.is_(False))
+def restrict(query: _Q, scope: Scope, today: date) -> _Q:
+    """Narrow a query that selects FROM accounts to the scope's live accounts."""
+    query = query.where(Account.is_deleted.is_(False))
     if scope.owners is not None:
         owner = aliased(CsmAssignment)
+        owners = sorted(scope.owners)
         owned_by = select(SlackUser.crm_owner_id).where(
-            SlackUser.slack_user_id.in_(sorted(scope.owners)), SlackUser.crm_owner_id.is_not(None)
+            SlackUser.slack_user_id.in_(owners), SlackUser.crm_owner_id.is_not(None)
         )
         query = query.outerjoin(owner, and_(owner.account_id == Account.id, owner.role == "owner")).where(
             or_(
-                owner.slack_user_id.in_(sorted(scope.owners)),
+                owner.slack_user_id.in_(owners),
                 and_(owner.id.is_(None), Account.crm_owner_id.in_(owned_by.scalar_subquery())),
             )
         )
@@ -76,6 +79,11 @@ def account_ids(scope: Scope, today: date) -> Select[Any]:
             Account.renewal_date <= today + timedelta(days=scope.renewal_within_days),
         )
     return query
+
+
+def account_ids(scope: Scope, today: date) -> Select[Any]:
+    """SELECT accounts.id for the scope (live accounts only)."""
+    return restrict(select(Account.id), scope, today)
 
 
 def team_of(session: Session, manager_id: str) -> frozenset[str]:
