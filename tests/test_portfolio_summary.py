@@ -172,3 +172,18 @@ def test_top_movers_compare_with_a_week_earlier(engine: Engine) -> None:
         (accounts[2].id, -5),
     ]
     assert movers[0].previous_score == 70 and movers[0].drivers == ({"driver": "d0"},)
+
+
+def test_tier_and_segment_narrow_the_viewers_own_book(engine: Engine) -> None:
+    accounts = load_book(engine)
+    mine = book_of(accounts, "csm000@retainer.example")
+    with unit_of_work(engine) as session:
+        mid = portfolio_summary(session, resolve_scope(session, "tier:mid", "A1", Role.CSM), TODAY, now=NOW)
+        renewing = portfolio_summary(
+            session, resolve_scope(session, "segment:renewal", "A1", Role.CSM), TODAY, now=NOW
+        )
+    my_mid = [a for a in mine if tier_for_arr(float(a.arr or 0)) == "mid"]
+    assert (mid.totals.accounts, mid.totals.arr) == (len(my_mid), _arr(my_mid))
+    assert mid.scope_label == "book of <@A1>, tier:mid"
+    due = [a for a in mine if a.renewal_date and 0 <= (a.renewal_date - TODAY).days <= 180]
+    assert renewing.totals.accounts == len(due)

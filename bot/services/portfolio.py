@@ -148,12 +148,16 @@ def _grouped_figures(session: Session, scope: Scope, today: date) -> Groups:
     return out
 
 
-def _sum(groups: Groups, **match: Any) -> Figures:
+def _sum(
+    groups: Groups, band: str | None = None, tier: str | None = None, within: int | None = None
+) -> Figures:
+    """Add up the groups matching a band, a tier and/or renewing within a window (None: any)."""
     total = Figures()
-    for band, tier, window, figures in groups:
-        row = {"band": band, "tier": tier}
-        if all(row[k] == v for k, v in match.items() if k != "within") and (
-            "within" not in match or (window is not None and window <= match["within"])
+    for g_band, g_tier, g_window, figures in groups:
+        if (
+            (band is None or g_band == band)
+            and (tier is None or g_tier == tier)
+            and (within is None or (g_window is not None and g_window <= within))
         ):
             total += figures
     return total
