@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.services.admin import activity_log, outbox_view, retry_outbox, sync_status
-from bot.services.audit import AccountNotFound, audit_trail, resolve_account
+from bot.services.audit_trail import AccountNotFound, audit_trail, resolve_account
 from store import outbox_repo
 from store.models import Account, AlertEvent, OutboxItem, SyncRun
 from store.uow import unit_of_work

@@ -1,7 +1,7 @@
 """CRM-admin commands: `retainer sync status`, `retainer outbox list|retry`, `retainer audit`.
 
 They print rich tables from the same service functions `/sync` uses (`bot.services.admin`,
-`bot.services.audit`). CRM-derived text is shown as plain `Text`, never interpreted as rich markup.
+`bot.services.audit_trail`). CRM-derived text is shown as plain `Text`, never interpreted as rich markup.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.cli.common import engine_for, err_console, settings_or_exit
 from bot.services.admin import WAITING_STATES, outbox_view, retry_outbox, sync_status
-from bot.services.audit import AccountNotFound, audit_trail, resolve_account
+from bot.services.audit_trail import AccountNotFound, audit_trail, resolve_account
 from store.models import OUTBOX_STATES
 from store.uow import unit_of_work
 
