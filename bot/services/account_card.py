@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot.services.account_search import AccountMatch, AccountSearch, find_accounts
 from bot.services.scope import HIGH_TIER_ARR, MID_TIER_ARR
 from store.models import (
+    STAKEHOLDER_ROLES,
     Account,
     Alert,
     Contact,
@@ -183,24 +184,27 @@ def _stakeholders(session: Session, account_id: str, today: date) -> tuple[Stake
         )
         .order_by(StakeholderRole.valid_from)
     )
-    by_contact: dict[str, tuple[list[str], date, Contact]] = {}
-    for role, since, contact in rows:
-        roles, _first, _ = by_contact.setdefault(contact.id, ([], since, contact))
-        roles.append(role)
+    contacts: dict[str, Contact] = {}
+    roles: dict[str, list[str]] = {}
+    first_since: dict[str, date] = {}
+    for role, since, contact in rows:  # ordered by valid_from: the first row is the earliest role
+        contacts.setdefault(contact.id, contact)
+        first_since.setdefault(contact.id, since)
+        roles.setdefault(contact.id, []).append(role)
     people = [
         Stakeholder(
-            contact.id,
-            " ".join(p for p in (contact.first_name, contact.last_name) if p) or (contact.email or "?"),
-            contact.title,
-            contact.email,
-            tuple(roles),
-            since,
-            contact.left_company_at if contact.left_company_at and contact.left_company_at <= today else None,
+            c.id,
+            " ".join(p for p in (c.first_name, c.last_name) if p) or (c.email or "?"),
+            c.title,
+            c.email,
+            tuple(roles[c.id]),
+            first_since[c.id],
+            c.left_company_at if c.left_company_at and c.left_company_at <= today else None,
         )
-        for roles, since, contact in by_contact.values()
+        for c in contacts.values()
     ]
-    order = ("champion", "exec_sponsor", "admin", "finance", "user")
-    people.sort(key=lambda s: (min(order.index(r) if r in order else 99 for r in s.roles), s.name))
+    rank = {role: i for i, role in enumerate(STAKEHOLDER_ROLES)}
+    people.sort(key=lambda s: (min(rank.get(r, len(rank)) for r in s.roles), s.name))
     return tuple(people)
 
 
