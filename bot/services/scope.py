@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, literal, or_, select
+from sqlalchemy import Select, case, exists, literal, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from bot.permissions import Role
@@ -56,17 +56,7 @@ def restrict(query: _Q, scope: Scope, today: date) -> _Q:
     """Narrow a query that selects FROM accounts to the scope's live accounts."""
     query = query.where(Account.is_deleted.is_(False))
     if scope.owners is not None:
-        owner = aliased(CsmAssignment)
-        owners = sorted(scope.owners)
-        owned_by = select(SlackUser.crm_owner_id).where(
-            SlackUser.slack_user_id.in_(owners), SlackUser.crm_owner_id.is_not(None)
-        )
-        query = query.outerjoin(owner, and_(owner.account_id == Account.id, owner.role == "owner")).where(
-            or_(
-                owner.slack_user_id.in_(owners),
-                and_(owner.id.is_(None), Account.crm_owner_id.in_(owned_by.scalar_subquery())),
-            )
-        )
+        query = query.where(Account.id.in_(_book_of(sorted(scope.owners))))
     if scope.tier == "high":
         query = query.where(Account.arr >= HIGH_TIER_ARR)
     elif scope.tier == "mid":
@@ -79,6 +69,23 @@ def restrict(query: _Q, scope: Scope, today: date) -> _Q:
             Account.renewal_date <= today + timedelta(days=scope.renewal_within_days),
         )
     return query
+
+
+def _book_of(owners: list[str]) -> Any:
+    """Account ids owned by these users, as a UNION of two index-driven branches (an OR in the outer
+    query would scan every account): owner assignments, and unassigned accounts of their CRM owner ids."""
+    assigned = select(CsmAssignment.account_id).where(
+        CsmAssignment.role == "owner", CsmAssignment.slack_user_id.in_(owners)
+    )
+    other, owner = aliased(Account), aliased(CsmAssignment)
+    crm_owner_ids = select(SlackUser.crm_owner_id).where(
+        SlackUser.slack_user_id.in_(owners), SlackUser.crm_owner_id.is_not(None)
+    )
+    unassigned = select(other.id).where(
+        other.crm_owner_id.in_(crm_owner_ids),
+        ~exists().where(owner.account_id == other.id, owner.role == "owner").correlate(other),
+    )
+    return union(assigned, unassigned)
 
 
 def account_ids(scope: Scope, today: date) -> Select[Any]:
