@@ -42,7 +42,7 @@ def test_each_role_sees_its_own_book(engine: Engine) -> None:
     assert 0 < len(mine) < len(accounts)
     assert (csm.totals.accounts, csm.totals.arr) == (len(mine), _arr(mine))
     assert (team.totals.accounts, team.totals.arr) == (len(mine) + len(bens), _arr(mine + bens))
-    assert ben.totals.accounts == len(bens) and ben.scope_label == "book of <@A2>"
+    assert ben.totals.accounts == len(bens) and (ben.scope_label, ben.scope_user_id) == ("book", "A2")
     assert (book.totals.accounts, book.totals.arr) == (len(accounts), _arr(accounts))
     # never scored: everything is "unscored" and nothing is at risk
     assert dict(book.by_band)["unscored"].accounts == len(accounts)
@@ -184,6 +184,7 @@ def test_tier_and_segment_narrow_the_viewers_own_book(engine: Engine) -> None:
         )
     my_mid = [a for a in mine if tier_for_arr(float(a.arr or 0)) == "mid"]
     assert (mid.totals.accounts, mid.totals.arr) == (len(my_mid), _arr(my_mid))
-    assert mid.scope_label == "book of <@A1>, tier:mid"
+    assert (mid.scope_label, mid.scope_user_id) == ("book, tier: mid", "A1")
+    assert (renewing.scope_label, renewing.scope_user_id) == ("book, segment: renewal", "A1")
     due = [a for a in mine if a.renewal_date and 0 <= (a.renewal_date - TODAY).days <= 180]
     assert renewing.totals.accounts == len(due)

@@ -82,6 +82,7 @@ class Mover:
 @dataclass(frozen=True)
 class PortfolioSummary:
     scope_label: str
+    scope_user_id: str | None
     today: date
     totals: Figures
     by_band: tuple[tuple[str, Figures], ...]  # BANDS then "unscored"
@@ -263,6 +264,7 @@ def portfolio_summary(
     groups = _grouped_figures(session, scope, today)
     return PortfolioSummary(
         scope_label=scope.label,
+        scope_user_id=scope.user_id,
         today=today,
         totals=_sum(groups),
         by_band=tuple((band, _sum(groups, band=band)) for band in (*BANDS, UNSCORED)),

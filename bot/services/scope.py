@@ -37,10 +37,11 @@ class ScopeRefused(Exception):
 
 @dataclass(frozen=True)
 class Scope:
-    label: str  # what the response says it covers, e.g. "team of <@U1>", "tier:high"
+    label: str  # plain words for the response: "book", "team", "whole book", "team, tier: high"
     owners: frozenset[str] | None  # Slack user ids whose books are included; None = every account
     tier: str | None = None
     renewal_within_days: int | None = None
+    user_id: str | None = None  # whose book or team (the message shows it as a mention)
 
 
 def tier_expr(arr_column: Any = Account.arr) -> Any:
@@ -106,8 +107,8 @@ def _default(session: Session, viewer: str, role: Role) -> Scope:
     if role is Role.ADMIN:
         return Scope("whole book", None)
     if role is Role.MANAGER:
-        return Scope(f"team of <@{viewer}>", team_of(session, viewer))
-    return Scope(f"book of <@{viewer}>", frozenset({viewer}))
+        return Scope("team", team_of(session, viewer), user_id=viewer)
+    return Scope("book", frozenset({viewer}), user_id=viewer)
 
 
 def resolve_scope(session: Session, text: str, viewer: str, role: Role) -> Scope:
@@ -116,11 +117,11 @@ def resolve_scope(session: Session, text: str, viewer: str, role: Role) -> Scope
     if arg in ("", "default"):
         return _default(session, viewer, role)
     if arg == "me":
-        return Scope(f"book of <@{viewer}>", frozenset({viewer}))
+        return Scope("book", frozenset({viewer}), user_id=viewer)
     if arg == "team":
         if role is Role.CSM:
             raise ScopeRefused("`/portfolio team` is for managers; try `/portfolio me`.")
-        return Scope(f"team of <@{viewer}>", team_of(session, viewer))
+        return Scope("team", team_of(session, viewer), user_id=viewer)
     if arg == "all":
         if role is not Role.ADMIN:
             raise ScopeRefused("`/portfolio all` (the whole book) is for admins; try `/portfolio team`.")
@@ -130,16 +131,17 @@ def resolve_scope(session: Session, text: str, viewer: str, role: Role) -> Scope
         if tier not in TIERS:
             raise ScopeRefused(f"Unknown tier `{tier}`: use tier:high, tier:mid or tier:tech.")
         base = _default(session, viewer, role)
-        return Scope(f"{base.label}, tier:{tier}", base.owners, tier=tier)
+        return Scope(f"{base.label}, tier: {tier}", base.owners, tier=tier, user_id=base.user_id)
     if arg.startswith("segment:"):
         segment = arg.removeprefix("segment:")
         if segment != "renewal":
             raise ScopeRefused(f"Unknown segment `{segment}`: use segment:renewal.")
         base = _default(session, viewer, role)
         return Scope(
-            f"{base.label}, renewing within {RENEWAL_SEGMENT_DAYS} days",
+            f"{base.label}, segment: renewal",
             base.owners,
             renewal_within_days=RENEWAL_SEGMENT_DAYS,
+            user_id=base.user_id,
         )
     match = _MENTION.match(arg)
     if match is None:
@@ -154,4 +156,4 @@ def resolve_scope(session: Session, text: str, viewer: str, role: Role) -> Scope
             raise ScopeRefused("CSMs see their own book only; managers see their team's.")
         if role is Role.MANAGER and user_id not in team_of(session, viewer):
             raise ScopeRefused(f"<@{user_id}> is not on your team.")
-    return Scope(f"book of <@{user_id}>", frozenset({user_id}))
+    return Scope("book", frozenset({user_id}), user_id=user_id)
