@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from bot import __version__
+from bot.cli import admin as admin_commands
 from bot.cli import db as db_commands
 from bot.cli import doctor as doctor_commands
 from bot.cli import ingest as ingest_commands
@@ -30,6 +31,7 @@ app.add_typer(sandbox_commands.app, name="sandbox")
 doctor_commands.register(app)
 plays_commands.register(app)
 app.add_typer(ingest_commands.app, name="ingest")
+admin_commands.register(app)
 
 console = Console()
 

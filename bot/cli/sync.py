@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli.admin import sync_status_command
 from bot.cli.common import exit_on_config_error, settings_or_exit
 
 app = typer.Typer(help="Sync accounts, contacts, deals and tickets from a CRM.", no_args_is_help=True)
@@ -28,3 +29,6 @@ def hubspot(full: bool = typer.Option(False, "--full", help="Reload everything, 
     with exit_on_config_error():
         settings.require("hubspot_access_token")
     raise typer.Exit(run_hubspot_sync(settings, full=full))
+
+
+app.command("status")(sync_status_command)
