@@ -1,0 +1,98 @@
+"""The demo as a newcomer sees it, in Debian's chromium through Playwright: the real bot against the three
+sandboxes, an alert in a CSM channel, Claim, Log outcome in the modal, and the Task/Note in the CRM panel."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.demo import Demo, demo
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def running_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    state = tmp_path_factory.mktemp("demo")
+    with demo(accounts=60, seed=42, state_dir=Path(state), log=lambda _line: None) as d:
+        yield d
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(15_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page
+        browser.close()
+        assert errors == [], errors
+
+
+def open_as(page: Any, d: Demo, user: str, channel: str) -> None:
+    page.goto(d.ui_url)
+    page.evaluate(
+        "([u, c]) => { localStorage.setItem('retainer.user', u);"
+        " localStorage.setItem('retainer.channel', c); }",
+        [user, channel],
+    )
+    page.reload()
+
+
+def test_claim_and_log_outcome_reach_the_crm(page: Any, running_demo: Demo) -> None:
+    d = running_demo
+    channel = next(
+        c
+        for c in ("CCSM000", "CCSM001")
+        if any("Claim" in str(m.get("blocks")) for m in d.env.slack.messages(c))
+    )
+    user = "U" + channel[1:]
+    open_as(page, d, user, channel)
+    alert = page.locator("#messages .message").filter(has=page.get_by_role("button", name="Claim")).first
+    title = alert.locator("h1, h2, h3, strong, b").first.inner_text()
+    alert.get_by_role("button", name="Claim").click()
+    page.get_by_text("Claimed by").first.wait_for()
+
+    claimed = page.locator("#messages .message").filter(has_text="Claimed by").first
+    claimed.get_by_role("button", name="Log outcome").click()
+    modal = page.locator("#modal")
+    modal.get_by_text("What was done").wait_for()
+    modal.locator("[data-action-id=outcome_done]").fill("Called the champion; usage review booked")
+    modal.locator("[data-action-id=outcome_result]").select_option("saved")
+    modal.get_by_role("button", name="Save").click()
+    try:
+        page.locator("#modal-overlay").wait_for(state="hidden")
+    except Exception:
+        page.screenshot(path="/tmp/e2e-fail.png")
+        raise
+    page.get_by_text("Done – outcome").first.wait_for()
+
+    d.container.drain()  # the outbox job, run now rather than at its next interval
+    page.get_by_role("button", name="CRM activity").click()
+    panel = page.locator("#crm-body")
+    panel.get_by_text("Task/Note").first.wait_for()
+    panel.get_by_text("sent").first.wait_for()
+    assert title
+    page.screenshot(
+        path=str(Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "demo-crm-panel.png")
+    )
