@@ -65,9 +65,21 @@
     styled(text.slice(best.m.index + best.m[0].length), parent);
   }
 
+  // The emoji shortcodes the bot's messages use, shown as Slack shows them.
+  const EMOJI = {
+    bell: "🔔", bookmark_tabs: "📑", calendar: "📆", chart_with_downwards_trend: "📉", disappointed: "😞",
+    door: "🚪", hourglass: "⌛", large_yellow_circle: "🟡", no_entry: "⛔", no_entry_sign: "🚫",
+    red_circle: "🔴", rotating_light: "🚨", tada: "🎉", ticket: "🎫", warning: "⚠️",
+    white_check_mark: "✅", zzz: "💤",
+  };
+
+  function emoji(text) {
+    return String(text || "").replace(/:([a-z0-9_+-]+):/g, (all, name) => EMOJI[name] || all);
+  }
+
   function mrkdwn(text, ctx) {
     const frag = document.createDocumentFragment();
-    const parts = String(text || "").split(/(```[\s\S]*?```|`[^`\n]+`|<[^<>\n]+>)/);
+    const parts = emoji(text).split(/(```[\s\S]*?```|`[^`\n]+`|<[^<>\n]+>)/);
     for (const part of parts) {
       if (!part) continue;
       if (part.startsWith("```") && part.length >= 6) frag.appendChild(el("pre", null, decode(part.slice(3, -3))));
@@ -81,11 +93,11 @@
   function textObject(obj, ctx) {
     if (!obj) return document.createTextNode("");
     if (obj.type === "mrkdwn") return mrkdwn(obj.text, ctx);
-    return document.createTextNode(obj.text || "");
+    return document.createTextNode(obj.emoji === false ? obj.text || "" : emoji(obj.text));
   }
 
   function plain(obj) {
-    return obj && obj.text ? String(obj.text) : "";
+    return obj && obj.text ? emoji(obj.text) : "";
   }
 
   function options(element) {
