@@ -50,8 +50,18 @@ class SecretMasker:
         return event
 
 
+class _CurrentStderr:
+    """Writes to whatever `sys.stderr` is at the time of writing (it may be replaced after setup)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(settings: Settings, stream: Any = None) -> None:
-    out = stream or sys.stderr
+    out: Any = stream or _CurrentStderr()
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if settings.log_format == "json"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import Engine, text
 
 from store.db import make_engine
@@ -24,6 +25,13 @@ def _clean_settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         if name.startswith(_SETTINGS_ENV_PREFIXES):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    """A test that configures logging onto its own stream must not leave later tests writing to it."""
+    yield
+    structlog.reset_defaults()
 
 
 def _backends() -> list[pytest.param]:

@@ -80,11 +80,7 @@ def test_claim_and_log_outcome_reach_the_crm(page: Any, running_demo: Demo) -> N
     modal.locator("[data-action-id=outcome_done]").fill("Called the champion; usage review booked")
     modal.locator("[data-action-id=outcome_result]").select_option("saved")
     modal.get_by_role("button", name="Save").click()
-    try:
-        page.locator("#modal-overlay").wait_for(state="hidden")
-    except Exception:
-        page.screenshot(path="/tmp/e2e-fail.png")
-        raise
+    page.locator("#modal-overlay").wait_for(state="hidden")
     page.get_by_text("Done – outcome").first.wait_for()
 
     d.container.drain()  # the outbox job, run now rather than at its next interval
