@@ -163,6 +163,12 @@ class RecordMapper:
         model = ENTITIES[mapping.entity]
         columns = model.__table__.columns
         self._plan = []
+        # (store column, Salesforce field, "account" | "contact") for columns that reference a parent row
+        self.parents: list[tuple[str, str, str]] = [
+            (spec.column, spec.sf_field, spec.transform.removesuffix("_key"))
+            for spec in mapping.fields
+            if spec.transform in ("account_key", "contact_key")
+        ]
         for spec in mapping.fields:
             column = columns[spec.column]
             required = not column.nullable and column.default is None and column.server_default is None
