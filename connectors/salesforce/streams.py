@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from connectors.errors import RateLimited
 from connectors.salesforce.api import SalesforceApi
-from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, load_mapping
+from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, field_value, load_mapping
 from connectors.sync import Page, RunResult, TableWrite, run_stream
 from store import keys
 from store.base import Base
@@ -120,7 +120,7 @@ class SObjectStream:
             rows.append(row)
             for column, sf_field, parent in self.mapper.parents:
                 if row[column] is not None:
-                    parents[parent][row[column]] = _field(record, sf_field)
+                    parents[parent][row[column]] = str(field_value(record, sf_field))
         page.writes.extend(_parent_stubs(parents, now))
         if self.key is None:
             page.writes.append(
@@ -130,11 +130,6 @@ class SObjectStream:
             page.writes.append(TableWrite(self.model, rows))
             page.deletes[self.model] = deleted
         return page
-
-
-def _field(record: dict[str, Any], path: str) -> str:
-    rel, _, name = path.rpartition(".")
-    return str((record.get(rel) or {}).get(name) if rel else record.get(name))
 
 
 def _parent_stubs(parents: dict[str, dict[str, str]], now: datetime) -> list[TableWrite]:
