@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from connectors.errors import RateLimited
 from connectors.salesforce.api import SalesforceApi
 from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, field_value, load_mapping
 from connectors.sync import Page, RunResult, TableWrite, run_stream
@@ -196,4 +195,4 @@ def sync_salesforce(
     return results
 
 
-__all__ = ["STREAM_ORDER", "RateLimited", "SObjectStream", "build_streams", "sync_salesforce"]
+__all__ = ["STREAM_ORDER", "SObjectStream", "build_streams", "sync_salesforce"]
