@@ -1,6 +1,6 @@
 """Initial Salesforce sync of N accounts with their contacts and opportunities, against the sandbox
 served by a separate process (so the sandbox has its own core and is not what we measure). Prints
-records/s and peak RSS of the syncing process, and the ratio to a bare simple-salesforce
+records/s, CPU time and peak RSS of the syncing process, and the ratio to a bare simple-salesforce
 `query_all_iter` loop over the same queries against the same sandbox, measured in the same run.
 
     python -m benchmarks.salesforce_sync --accounts 100000 [--database-url URL] [--state-dir DIR]
@@ -80,19 +80,21 @@ def main() -> None:
 
             # baseline: the bare SDK loop over exactly the queries the streams send
             sf = connect(config)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             baseline_records = 0
             for stream in streams:
                 for _record in sf.query_all_iter(stream.soql(None), include_deleted=True, timeout=120):
                     baseline_records += 1
             baseline = time.perf_counter() - start
+            baseline_cpu = time.process_time() - cpu
 
             url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
             engine = make_engine(url)
             upgrade(engine)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             results = sync_salesforce(engine, streams, full=True)
             elapsed = time.perf_counter() - start
+            sync_cpu = time.process_time() - cpu
             synced = sum(r.records_read for r in results)
             assert all(r.status == "ok" for r in results), [r.errors[:3] for r in results]
             with engine.connect() as conn:
@@ -113,8 +115,10 @@ def main() -> None:
             "sandbox start + load (s)": load_seconds,
             "baseline query_all_iter (s)": baseline,
             "baseline records/s": baseline_records / baseline,
+            "baseline CPU of this process (s)": baseline_cpu,
             "sync (s)": elapsed,
             "sync records/s": synced / elapsed,
+            "sync CPU of this process (s)": sync_cpu,
             "ratio sync / baseline": elapsed / baseline,
             "peak RSS of this process (MiB)": peak_rss_mib(),
         },

@@ -3,8 +3,8 @@ failure modes and turns them into `connectors.errors`:
 
     401 INVALID_SESSION_ID         re-authenticate once (a new client-credentials token) and repeat the
                                    call; a second 401, or no way to get a new token -> AuthError
-    403 REQUEST_LIMIT_EXCEEDED     RateLimited (the sync stops as partial and resumes next run); also
-                                   raised *before* a call once `Sforce-Limit-Info` shows usage at the
+    403 REQUEST_LIMIT_EXCEEDED,    RateLimited (the sync stops as partial and resumes next run); also
+    429                            raised *before* a call once `Sforce-Limit-Info` shows usage at the
                                    configured ceiling, to leave headroom for the org's other integrations
     403 (other)                    AuthError (the integration user lacks a permission)
     400 / 404                      RecordRejected carrying the vendor's errorCode
@@ -57,7 +57,7 @@ def translate(exc: Exception) -> ConnectorError:
         status = exc.status
         if status == 401:
             return _SessionExpired(message or "session expired", source=SOURCE, code=code or "401")
-        if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
+        if (status == 403 and code == "REQUEST_LIMIT_EXCEEDED") or status == 429:
             return RateLimited(message or "API request limit exceeded", source=SOURCE, code=code)
         if status == 403:
             return AuthError(message or "forbidden", source=SOURCE, code=code or "403")

@@ -119,7 +119,8 @@ def load_mapping(path: Path | None = None) -> dict[str, EntityMapping]:
     return out
 
 
-def _value(record: dict[str, Any], path: str) -> Any:
+def field_value(record: dict[str, Any], path: str) -> Any:
+    """A field of a Salesforce record, or of its parent for a relationship path (`Owner.Email`)."""
     if "." not in path:
         return record.get(path)
     rel, name = path.split(".", 1)
@@ -163,6 +164,12 @@ class RecordMapper:
         model = ENTITIES[mapping.entity]
         columns = model.__table__.columns
         self._plan = []
+        # (store column, Salesforce field, "account" | "contact") for columns that reference a parent row
+        self.parents: list[tuple[str, str, str]] = [
+            (spec.column, spec.sf_field, spec.transform.removesuffix("_key"))
+            for spec in mapping.fields
+            if spec.transform in ("account_key", "contact_key")
+        ]
         for spec in mapping.fields:
             column = columns[spec.column]
             required = not column.nullable and column.default is None and column.server_default is None
@@ -185,7 +192,7 @@ class RecordMapper:
         rejected: list[Rejection] = []
         rid = str(record.get("Id"))
         for spec, convert, transform, required, length, picklist in self._plan:
-            raw = _value(record, spec.sf_field)
+            raw = field_value(record, spec.sf_field)
             value = None
             if raw is not None:
                 try:
@@ -210,12 +217,12 @@ class RecordMapper:
                     )
                     value = value[:length]
             if value is None and required:
-                if raw is None and picklist is not None and _value(record, spec.sf_field) in picklist:
+                if raw is None and picklist is not None and field_value(record, spec.sf_field) in picklist:
                     return None, rejected  # a known value we deliberately do not track
                 if not rejected or rejected[-1].field != spec.sf_field:
                     rejected.append(Rejection(rid, f"{spec.sf_field}: required but empty", spec.sf_field))
                 return None, rejected
             row[spec.column] = value
         if self.mapping.extra:
-            row["extra"] = {key: _value(record, path) for key, path in self.mapping.extra.items()}
+            row["extra"] = {key: field_value(record, path) for key, path in self.mapping.extra.items()}
         return row, rejected

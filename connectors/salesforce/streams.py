@@ -24,9 +24,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from connectors.errors import RateLimited
 from connectors.salesforce.api import SalesforceApi
-from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, load_mapping
+from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, field_value, load_mapping
 from connectors.sync import Page, RunResult, TableWrite, run_stream
 from store import keys
 from store.base import Base
@@ -92,6 +91,7 @@ class SObjectStream:
         now = datetime.now(UTC)
         rows: list[dict[str, Any]] = []
         deleted: list[str] = []
+        parents: dict[str, dict[str, str]] = {"account": {}, "contact": {}}
         for record in records:
             if record["IsDeleted"] and self.key is not None:
                 deleted.append(self.key(SOURCE, record["Id"]))
@@ -117,6 +117,10 @@ class SObjectStream:
                     synced_at=now,
                 )
             rows.append(row)
+            for column, sf_field, parent in self.mapper.parents:
+                if row[column] is not None:
+                    parents[parent][row[column]] = str(field_value(record, sf_field))
+        page.writes.extend(_parent_stubs(parents, now))
         if self.key is None:
             page.writes.append(
                 TableWrite(self.model, _dedupe_roles(rows), ROLE_CONFLICT, ("valid_to", "crm_id", "source"))
@@ -125,6 +129,26 @@ class SObjectStream:
             page.writes.append(TableWrite(self.model, rows))
             page.deletes[self.model] = deleted
         return page
+
+
+def _parent_stubs(parents: dict[str, dict[str, str]], now: datetime) -> list[TableWrite]:
+    """Placeholder parent rows, inserted only where none exists (ON CONFLICT DO NOTHING).
+
+    A child created in Salesforce after its parent's stream ran (an Account and its Contact created
+    mid-sync) would otherwise break the foreign key and fail the run. The placeholder has an empty name
+    and no modification time; the parent's own stream fills it in on its next run (parents run first).
+    """
+    synced = {"source": SOURCE, "is_deleted": False, "synced_at": now, "crm_modified_at": None}
+    writes = []
+    if parents["account"]:
+        rows = [
+            {"id": k, "crm_id": v, "name": "", "extra": {}, **synced} for k, v in parents["account"].items()
+        ]
+        writes.append(TableWrite(Account, rows, update_columns=()))
+    if parents["contact"]:
+        rows = [{"id": k, "crm_id": v, "account_id": None, **synced} for k, v in parents["contact"].items()]
+        writes.append(TableWrite(Contact, rows, update_columns=()))
+    return writes
 
 
 def _dedupe_roles(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -171,4 +195,4 @@ def sync_salesforce(
     return results
 
 
-__all__ = ["STREAM_ORDER", "RateLimited", "SObjectStream", "build_streams", "sync_salesforce"]
+__all__ = ["STREAM_ORDER", "SObjectStream", "build_streams", "sync_salesforce"]

@@ -245,6 +245,8 @@ class SalesforceApp:
     # -- queries ----------------------------------------------------------------------------------------
     def _query(self, text: str, include_deleted: bool) -> dict[str, Any]:
         query = soql.parse(text)
+        if not any(name.lower() == query.sobject.lower() for name in SCHEMA):
+            raise SfError(400, "INVALID_TYPE", f"sObject type '{query.sobject}' is not supported.")
         obj = sobject(query.sobject)
         rows = self.state.select(query, include_deleted)
         fields = tuple(

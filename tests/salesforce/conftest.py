@@ -58,6 +58,10 @@ def api(sf_sandbox: SalesforceSandbox) -> SalesforceApi:
     return SalesforceApi(sf_config(sf_sandbox), retry=FAST_RETRY)
 
 
+def _money(value: Any) -> str:
+    return "" if value is None else f"{float(value):.2f}"
+
+
 def _digest(rows: list[tuple[Any, ...]]) -> tuple[int, str]:
     text = "\n".join(repr(tuple("" if v is None else str(v) for v in row)) for row in sorted(rows, key=repr))
     return len(rows), hashlib.sha256(text.encode()).hexdigest()
@@ -87,9 +91,9 @@ def store_digest(engine: Engine) -> dict[str, tuple[int, str]]:
             )
         ).all()
     return {
-        "accounts": _digest([(r[0], r[1], f"{float(r[2]):.2f}", r[3], bool(r[4])) for r in accounts]),
+        "accounts": _digest([(r[0], r[1], _money(r[2]), r[3], bool(r[4])) for r in accounts]),
         "contacts": _digest([(r[0], r[1], r[2], bool(r[3])) for r in contacts]),
-        "deals": _digest([(r[0], r[1], r[2], f"{float(r[3]):.2f}", bool(r[4])) for r in deals]),
+        "deals": _digest([(r[0], r[1], r[2], _money(r[3]), bool(r[4])) for r in deals]),
         "tickets": _digest([(r[0], r[1], r[2], bool(r[3])) for r in tickets]),
         "roles": _digest([tuple(r) for r in roles]),
     }
@@ -107,7 +111,7 @@ def sandbox_digest(sandbox: SalesforceSandbox) -> dict[str, tuple[int, str]]:
     return {
         "accounts": _digest(
             [
-                (a["Id"], a["Name"], f"{a['ARR__c']:.2f}", a["Renewal_Date__c"], a["IsDeleted"])
+                (a["Id"], a["Name"], _money(a["ARR__c"]), a["Renewal_Date__c"], a["IsDeleted"])
                 for a in recs["Account"]
             ]
         ),
@@ -116,7 +120,7 @@ def sandbox_digest(sandbox: SalesforceSandbox) -> dict[str, tuple[int, str]]:
         ),
         "deals": _digest(
             [
-                (o["Id"], ak(o["AccountId"]), o["StageName"], f"{o['Amount']:.2f}", o["IsDeleted"])
+                (o["Id"], ak(o["AccountId"]), o["StageName"], _money(o["Amount"]), o["IsDeleted"])
                 for o in recs["Opportunity"]
             ]
         ),

@@ -129,3 +129,9 @@ def test_auth_failure_mid_sync_fails_the_run(engine: Engine, sf_sandbox: Salesfo
     with engine.connect() as conn:
         assert conn.execute(select(SyncRun.status)).scalars().all() == ["failed"]
         assert conn.execute(select(Account.id)).first() is None
+
+
+def test_429_is_rate_limited_too(sf_sandbox: SalesforceSandbox, api: SalesforceApi) -> None:
+    sf_sandbox.server.faults.add(Fault(kind="status", status=429, count=1))
+    with pytest.raises(RateLimited):
+        api.query(COUNT_ACCOUNTS)

@@ -170,6 +170,7 @@ def test_describe_lists_fields_picklists_and_external_ids(sf: Salesforce) -> Non
     [
         ("SELECT Id FROM Account WHERE", "MALFORMED_QUERY"),
         ("SELECT Nope__c FROM Account", "INVALID_FIELD"),
+        ("SELECT Id FROM Widget__c", "INVALID_TYPE"),
         ("SELECT Id FROM Account WHERE Name = 'x' GROUP BY Name", "MALFORMED_QUERY"),
     ],
 )

@@ -208,3 +208,28 @@ def test_ten_percent_faults_end_in_the_same_store(
     assert all(r.status == "ok" for r in results)
     assert len(sf_sandbox.server.faults.fired) >= 2
     assert _snapshot(engine) == expected
+
+
+def test_a_child_created_after_its_parent_stream_ran_does_not_break_the_sync(
+    engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi
+) -> None:
+    accounts, contacts, *_ = build_streams(api)
+    sync_salesforce(engine, [accounts])
+    sf_sandbox.advance_clock(60)
+    new_account = sf_sandbox.create("Account", {"Name": "Late Arrival GmbH"})
+    new_contact = sf_sandbox.create("Contact", {"AccountId": new_account, "LastName": "Late"})
+    sync_salesforce(engine, [contacts])  # the account's stream has not seen it yet
+    with engine.connect() as conn:
+        placeholder = conn.execute(select(Account.name).where(Account.crm_id == new_account)).scalar_one()
+    assert placeholder == ""
+    results = sync_salesforce(engine, build_streams(api))
+    assert all(r.status == "ok" for r in results)
+    with engine.connect() as conn:
+        assert conn.execute(select(Account.name).where(Account.crm_id == new_account)).scalar_one() == (
+            "Late Arrival GmbH"
+        )
+        contact_account = conn.execute(
+            select(Contact.account_id).where(Contact.crm_id == new_contact)
+        ).scalar_one()
+    assert contact_account == keys.account_key("salesforce", new_account)
+    assert store_digest(engine) == sandbox_digest(sf_sandbox)
