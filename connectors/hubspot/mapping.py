@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,17 @@ def parse_decimal(value: str | None, record_id: str = "", field: str = "") -> De
     return number.quantize(Decimal("0.01"))
 
 
+@lru_cache(maxsize=65_536)
+def account_ref(crm_id: str) -> str:
+    """The store id of a company a child row points at (cached: many children share a parent)."""
+    return keys.account_key(SOURCE, crm_id)
+
+
+@lru_cache(maxsize=65_536)
+def contact_ref(crm_id: str) -> str:
+    return keys.contact_key(SOURCE, crm_id)
+
+
 # -- records -> rows -------------------------------------------------------------------------------
 
 
@@ -168,7 +180,7 @@ def contact_row(record: Any, m: Mapping, now: datetime, company_id: str | None) 
     return {
         "id": keys.contact_key(SOURCE, rid),
         **_synced(record, m, "contacts", now),
-        "account_id": keys.account_key(SOURCE, str(company_id)) if company_id else None,
+        "account_id": account_ref(str(company_id)) if company_id else None,
         "first_name": get("first_name"),
         "last_name": get("last_name"),
         "email": get("email"),
@@ -187,7 +199,7 @@ def deal_row(record: Any, m: Mapping, now: datetime, company_id: str | None) -> 
     return {
         "id": keys.deal_key(SOURCE, rid),
         **_synced(record, m, "deals", now),
-        "account_id": keys.account_key(SOURCE, company_id) if company_id else None,
+        "account_id": account_ref(company_id) if company_id else None,
         "name": (get("name") or "")[:255],
         "stage": stage.get("stage"),
         "kind": m.picklist("deals", m.field("deals", "kind"), get("kind"), rid),
@@ -210,8 +222,8 @@ def ticket_row(
     return {
         "id": keys.ticket_key(SOURCE, rid),
         **_synced(record, m, "tickets", now),
-        "account_id": keys.account_key(SOURCE, company_id) if company_id else None,
-        "contact_id": keys.contact_key(SOURCE, contact_id) if contact_id else None,
+        "account_id": account_ref(company_id) if company_id else None,
+        "contact_id": contact_ref(contact_id) if contact_id else None,
         "subject": (get("subject") or "")[:255],
         "priority": m.picklist("tickets", m.field("tickets", "priority"), get("priority"), rid),
         "status": m.picklist("tickets", m.field("tickets", "status"), get("status"), rid),

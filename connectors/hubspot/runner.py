@@ -36,6 +36,7 @@ def build_streams(
 ) -> list[Stream]:
     mapping = mapping or Mapping.load()
     o = options or StreamOptions()
+    known: set[str] = set()
     streams: list[Stream] = [
         ObjectStream(
             name,
@@ -45,6 +46,7 @@ def build_streams(
             search_limit=o.search_limit,
             search_cap=o.search_cap,
             lookback_ms=o.lookback_ms,
+            known=known,
         )
         for name in OBJECT_STREAMS
         if name in only

@@ -15,6 +15,7 @@ An object stream moves through three phases, and its cursor (committed with each
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,6 +41,25 @@ KEY_FNS = {
 PARENTS = {"companies": (), "contacts": (), "deals": ("companies",), "tickets": ("companies", "contacts")}
 
 
+def merge_pages(pages: list[Page]) -> Page:
+    """Several pages as one transaction: rows for the same table and conflict rule in one write."""
+    if len(pages) == 1:
+        return pages[0]
+    merged: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for page in pages:
+        for w in page.writes:
+            merged.setdefault((w.model, w.conflict_columns, w.update_columns), []).extend(w.rows)
+    return Page(
+        writes=[
+            TableWrite(model, rows, conflict, update) for (model, conflict, update), rows in merged.items()
+        ],
+        rejected=[r for p in pages for r in p.rejected],
+        cursor=pages[-1].cursor,
+        records_read=sum(p.records_read for p in pages),
+        requests_made=sum(p.requests_made for p in pages),
+    )
+
+
 def _ms(value: datetime | None) -> int:
     return int(value.timestamp() * 1000) if value else 0
 
@@ -62,7 +82,11 @@ class ObjectStream:
     search_limit: int = 200
     search_cap: int = SEARCH_CAP
     lookback_ms: int = 0
+    pages_per_commit: int = 5  # list pages written per transaction (fewer, larger commits)
     now: Callable[[], datetime] = field(default=utcnow)
+    # Store ids of companies/contacts this run has written, shared by the streams of one run: a child
+    # whose parent is known needs no placeholder row.
+    known: set[str] = field(default_factory=set)
 
     @property
     def modified_prop(self) -> str:
@@ -112,15 +136,18 @@ class ObjectStream:
                 continue
             rows.append(row)
             if company and self.name != "companies":
-                need_accounts[keys.account_key(m.SOURCE, company)] = company
+                need_accounts[m.account_ref(company)] = company
             if contact:
-                need_contacts[keys.contact_key(m.SOURCE, contact)] = contact
-        writes = [
-            TableWrite(model, _stub_rows(model, needed, now), update_columns=())
-            for model, needed in ((Account, need_accounts), (Contact, need_contacts))
-            if needed
-        ]
+                need_contacts[m.contact_ref(contact)] = contact
+        writes = []
+        for model, needed in ((Account, need_accounts), (Contact, need_contacts)):
+            missing = {k: v for k, v in needed.items() if k not in self.known}
+            if missing:
+                writes.append(TableWrite(model, _stub_rows(model, missing, now), update_columns=()))
+                self.known.update(missing)
         writes.append(TableWrite(MODELS[self.name], rows))
+        if self.name in ("companies", "contacts"):
+            self.known.update(r["id"] for r in rows)
         return Page(writes=writes, rejected=rejected, records_read=len(records))
 
     def _parents_from_list(self, records: list[Any]) -> dict[str, dict[str, str]]:
@@ -144,34 +171,50 @@ class ObjectStream:
 
     # -- phases ------------------------------------------------------------------------------------
 
+    def _fetch_list_page(self, after: str | None) -> tuple[Any, int]:
+        before = self.calls.stats.requests
+        data = self.calls.list_page(
+            self.name,
+            after=after,
+            properties=self.mapping.properties(self.name),
+            associations=PARENTS[self.name],
+            limit=self.page_size,
+        )
+        return data, self.calls.stats.requests - before
+
     def _list(self, cur: dict[str, Any]) -> Iterator[Page]:
-        props = self.mapping.properties(self.name)
-        while True:
-            before = self.calls.stats.requests
-            data = self.calls.list_page(
-                self.name,
-                after=cur.get("after"),
-                properties=props,
-                associations=PARENTS[self.name],
-                limit=self.page_size,
-            )
-            page = self._page(data.results, self._parents_from_list(data.results))
-            cur["max_modified"] = max([cur["max_modified"], *(self._modified_ms(r) for r in data.results)])
-            nxt = data.paging.next.after if data.paging and data.paging.next else None
-            if nxt is None:
-                since = min(cur["max_modified"], cur["started"]) if cur["max_modified"] else cur["started"]
-                archived_since = cur.get("archived_since", 0)
-                cur.clear()
-                cur.update(
-                    phase="archived", after=None, since=since, last_id="0", archived_since=archived_since
+        # The next page is fetched in the background while this one is mapped and written: HubSpot's
+        # latency overlaps with the store's. Only one request is in flight at a time.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"hubspot-{self.name}") as pool:
+            pending = pool.submit(self._fetch_list_page, cur.get("after"))
+            group: list[Page] = []
+            while True:
+                data, requests = pending.result()
+                nxt = data.paging.next.after if data.paging and data.paging.next else None
+                if nxt is not None:
+                    pending = pool.submit(self._fetch_list_page, nxt)
+                page = self._page(data.results, self._parents_from_list(data.results))
+                cur["max_modified"] = max(
+                    [cur["max_modified"], *(self._modified_ms(r) for r in data.results)]
                 )
-            else:
-                cur["after"] = nxt
-            page.cursor = dict(cur)
-            page.requests_made = self.calls.stats.requests - before
-            yield page
-            if nxt is None:
-                return
+                if nxt is None:
+                    started = cur["started"]
+                    since = min(cur["max_modified"], started) if cur["max_modified"] else started
+                    archived_since = cur.get("archived_since", 0)
+                    cur.clear()
+                    cur.update(
+                        phase="archived", after=None, since=since, last_id="0", archived_since=archived_since
+                    )
+                else:
+                    cur["after"] = nxt
+                page.cursor = dict(cur)
+                page.requests_made = requests
+                group.append(page)
+                if nxt is None or len(group) >= self.pages_per_commit:
+                    yield merge_pages(group)
+                    group = []
+                if nxt is None:
+                    return
 
     def _modified_ms(self, rec: Any) -> int:
         value = (rec.properties or {}).get(self.modified_prop)

@@ -83,8 +83,7 @@ class HubSpotSandbox:
         return self.state.create(object_type, validate_properties(object_type, properties), self.now_ms()).id
 
     def update(self, object_type: str, object_id: int, properties: dict[str, Any]) -> None:
-        """Edit a record the way the HubSpot UI does: no validation of picklist values is skipped
-        unless `raw` data is written through `update_raw`."""
+        """Edit a record the way a HubSpot user does (values validated like the API validates them)."""
         self.state.update(object_type, object_id, validate_properties(object_type, properties), self.now_ms())
 
     def update_raw(self, object_type: str, object_id: int, properties: dict[str, Any]) -> None:

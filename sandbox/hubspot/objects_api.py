@@ -102,7 +102,7 @@ class ObjectsApi:
 
     def _create(self, object_type: str, body: dict[str, Any]) -> Rec:
         props = validate_properties(object_type, body.get("properties") or {})
-        # Validate association targets before creating anything.
+        # A create with an invalid association creates nothing.
         with self.state.lock:
             try:
                 rec = self.state.create(object_type, props, self.now_ms())
@@ -111,7 +111,7 @@ class ObjectsApi:
             try:
                 self._associate_on_create(object_type, rec.id, body.get("associations"))
             except ApiError:
-                self.state.archive(object_type, rec.id, self.now_ms())
+                self.state.purge(object_type, rec.id)
                 raise
         return rec
 

@@ -116,7 +116,7 @@ def search(state: State, object_type: str, body: dict[str, Any], cap: int = DEFA
     if not 1 <= limit <= MAX_LIMIT:
         raise SearchError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     after = int(body.get("after") or 0)
-    if after + limit > cap and after >= cap:
+    if after >= cap:
         raise SearchError(f"The search API cannot page past {cap:,} results; narrow the filter instead")
     limit = min(limit, cap - after)
     where = "type = ? AND archived = 0" + (f" AND ({' OR '.join(clauses)})" if clauses else "")

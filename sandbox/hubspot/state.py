@@ -212,6 +212,12 @@ class State:
             self._db.execute("DELETE FROM unique_values WHERE type = ? AND id = ?", (object_type, object_id))
             return cur.rowcount == 1
 
+    def purge(self, object_type: str, object_id: int) -> None:
+        """Remove a record outright (a create that failed half-way never existed)."""
+        with self.lock:
+            self._db.execute("DELETE FROM objects WHERE type = ? AND id = ?", (object_type, object_id))
+            self._db.execute("DELETE FROM unique_values WHERE type = ? AND id = ?", (object_type, object_id))
+
     def list_page(self, object_type: str, after: int, limit: int, archived: bool) -> list[Rec]:
         with self.lock:
             rows = self._db.execute(
