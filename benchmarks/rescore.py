@@ -32,30 +32,19 @@ from plays.health import score
 from plays.segments import segment
 from plays.triggers import evaluate
 from sandbox.portfolio import DEFAULT_AS_OF, generate
-from sandbox.store_loader import account_rows, load_portfolio
+from sandbox.store_loader import load_portfolio
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import Account, Contact, NpsResponse, StakeholderRole, Ticket, UsageDaily
 from store.scoring_inputs import fetch_inputs
 from store.uow import unit_of_work
-from store.upsert import bulk_upsert
 
 USAGE_WEEKS = 9
 
 
 def _load(engine, accounts: int, seed: int) -> None:  # type: ignore[no-untyped-def]
-    load_portfolio(engine, generate(accounts, seed=seed), include_usage=False)
-    first = DEFAULT_AS_OF - timedelta(weeks=USAGE_WEEKS)
-    batch: list[dict[str, object]] = []
-    now = datetime.now(UTC)
-    for acc in track(generate(accounts, seed=seed), total=accounts, description="usage rows", transient=True):
-        batch.extend(r for r in account_rows(acc, "salesforce", now)[UsageDaily] if r["day"] > first)  # type: ignore[operator]
-        if len(batch) >= 50_000:
-            with unit_of_work(engine) as session:
-                bulk_upsert(session, UsageDaily, batch, ("account_id", "day"))
-            batch.clear()
-    with unit_of_work(engine) as session:
-        bulk_upsert(session, UsageDaily, batch, ("account_id", "day"))
+    stream = track(generate(accounts, seed=seed), total=accounts, description="loading", transient=True)
+    load_portfolio(engine, stream, usage_since=DEFAULT_AS_OF - timedelta(weeks=USAGE_WEEKS))
 
 
 def _baseline(engine) -> float:  # type: ignore[no-untyped-def]
