@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.services import alerts
 from bot.services.check import run_check
+from bot.services.effectiveness import play_effectiveness
 from bot.services.errors import InvalidInput, InvalidTransition, NotFound
 from plays.catalog import Catalog, load_catalog
 from plays.clock import FakeClock
@@ -281,3 +282,21 @@ def test_record_champion_change(store: tuple[Engine, FakeClock], catalog: Catalo
     )
     with pytest.raises(InvalidInput, match="role must be one of"):
         alerts.record_champion_change(engine, account_id, departed, None, "boss", actor="U1", clock=clock)
+
+
+def test_effectiveness_counts_fires_claims_and_outcomes(store: tuple[Engine, FakeClock]) -> None:
+    engine, clock = store
+    alert = _alert(engine, "usage_decline")
+    alerts.claim(engine, alert.id, actor="U1", clock=clock)
+    clock.advance(minutes=45)
+    alerts.log_outcome(engine, alert.id, "saved", "Training session", actor="U1", clock=clock)
+    stats = {s.play_id: s for s in play_effectiveness(engine, START - timedelta(days=1))}
+    usage = stats["usage_decline"]
+    assert usage.fires == _count(engine, Alert, Alert.play_id == "usage_decline")
+    assert (usage.claimed, usage.median_claim_minutes, usage.completed, usage.saved, usage.save_rate) == (
+        1,
+        0.0,
+        1,
+        1,
+        1.0,
+    )
