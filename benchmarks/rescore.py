@@ -24,13 +24,10 @@ from rich.progress import track
 from sqlalchemy import func, select
 
 from benchmarks.common import peak_rss_mib, report
-from bot.services.check import EngineConfig, run_check
+from bot.services.check import EngineConfig, gc_paused, run_check, score_all
 from bot.services.signals import build_signals
 from plays.catalog import load_catalog
 from plays.clock import FakeClock
-from plays.health import score
-from plays.segments import segment
-from plays.triggers import evaluate
 from sandbox.portfolio import DEFAULT_AS_OF, generate
 from sandbox.store_loader import load_portfolio
 from store.db import make_engine
@@ -81,13 +78,10 @@ def main() -> None:
         baseline = min(_baseline(engine) for _ in range(3))
 
         start = time.perf_counter()
-        with unit_of_work(engine) as session:
+        with unit_of_work(engine) as session, gc_paused():
             rows = fetch_inputs(session, DEFAULT_AS_OF)
-        read_s = time.perf_counter() - start
-        hits = 0
-        for s in build_signals(rows):
-            h = score(s, config.health)
-            hits += len(evaluate(config.catalog, s, h, segment(s, h.band, config.segments)))
+            read_s = time.perf_counter() - start
+            hits = len(score_all(build_signals(rows), config, rows, clock.now())[0])
         compute_s = time.perf_counter() - start
 
         first = run_check(engine, config, clock)
