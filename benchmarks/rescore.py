@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.progress import track
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from benchmarks.common import peak_rss_mib, report
 from bot.services.check import EngineConfig, gc_paused, run_check, score_all
@@ -32,7 +32,18 @@ from sandbox.portfolio import DEFAULT_AS_OF, generate
 from sandbox.store_loader import load_portfolio
 from store.db import make_engine
 from store.migrate import upgrade
-from store.models import Account, Contact, NpsResponse, StakeholderRole, Ticket, UsageDaily
+from store.models import (
+    Account,
+    Alert,
+    AlertEvent,
+    Contact,
+    HealthSnapshot,
+    NpsResponse,
+    Silence,
+    StakeholderRole,
+    Ticket,
+    UsageDaily,
+)
 from store.scoring_inputs import fetch_inputs
 from store.uow import unit_of_work
 
@@ -68,7 +79,13 @@ def main() -> None:
         engine = make_engine(args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(engine)
         started = time.perf_counter()
-        _load(engine, args.accounts, args.seed)
+        with unit_of_work(engine) as session:
+            present = session.scalar(select(func.count()).select_from(Account))
+            if args.reuse and present == args.accounts:
+                for model in (AlertEvent, Silence, Alert, HealthSnapshot):
+                    session.execute(delete(model))
+        if not (args.reuse and present == args.accounts):
+            _load(engine, args.accounts, args.seed)
         load_s = time.perf_counter() - started
         config = EngineConfig(load_catalog())
         clock = FakeClock(

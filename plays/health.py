@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from plays.signals import AccountSignals
+from plays.signals import WEEKS, AccountSignals
 
 COMPONENTS = ("usage_frequency", "usage_trend", "feature_adoption", "tickets", "nps", "contract")
 BANDS = ("healthy", "watch", "at_risk", "critical")
@@ -125,8 +125,9 @@ def _usage_components(s: AccountSignals, cfg: HealthConfig) -> list[Part]:
                 (util, s.seats),
             )
         )
-    recent = [w for w in (s.week(0), s.week(1)) if w is not None]
-    before = [w for w in (s.week(k) for k in range(4, 8)) if w is not None]
+    wau = s.wau if len(s.wau) >= WEEKS else (*s.wau, *(None,) * (WEEKS - len(s.wau)))
+    recent = [w for w in wau[0:2] if w is not None]
+    before = [w for w in wau[4:8] if w is not None]
     if recent and before and _mean(before) > 0:
         change = _mean(recent) / _mean(before) - 1
         out.append(
@@ -137,7 +138,7 @@ def _usage_components(s: AccountSignals, cfg: HealthConfig) -> list[Part]:
                 (_Pct(change),),
             )
         )
-    active = sum(w for w in (s.week(k) for k in range(4)) if w)
+    active = sum(w for w in wau[0:4] if w)
     if active:
         per_user = s.feature_events_4w / active
         out.append(
@@ -173,15 +174,19 @@ def score(s: AccountSignals, cfg: HealthConfig) -> Health:
         parts.append(
             ("contract", _clamp(1 + 2 * s.arr_change), "ARR {} at last renewal", (_Pct(s.arr_change),))
         )
+    weights = cfg.weights
     components = tuple(
-        Component(name, value, cfg.weights.get(name, 0.0), template, facts)
+        Component(name, value, weights.get(name, 0.0), template, facts)
         for name, value, template, facts in parts
     )
-    total = sum(c.weight for c in components)
-    value = sum(c.weight * c.value for c in components) / total if total else 1.0
-    points = round(value * 100)
+    total = weighted = 0.0
+    for c in components:
+        total += c.weight
+        weighted += c.weight * c.value
+    points = round(weighted / total * 100) if total else 100
+    floor = 0.02 * (total or 1)
     shortfalls = sorted(
-        (c for c in components if c.weight * (1 - c.value) / (total or 1) >= 0.02),
+        (c for c in components if c.weight * (1 - c.value) >= floor),
         key=lambda c: c.weight * (1 - c.value),
         reverse=True,
     )
