@@ -1,6 +1,6 @@
 """Full rescore + trigger evaluation over N accounts, and an incremental pass over the changed ones.
 
-    python -m benchmarks.rescore --accounts 100000 [--changed 10000] [--database-url URL]
+    python -m benchmarks.rescore --accounts 100000 [--changed 10000] [--database-url URL [--reuse]]
 
 Loads the synthetic portfolio (accounts, contacts, roles, deals, tickets, NPS, and the last 9 weeks of
 usage: all the scoring window reads) into a fresh store, then measures in the same run:
@@ -71,7 +71,12 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
-        "--database-url", default=None, help="an EMPTY database (default: a fresh SQLite file)"
+        "--database-url", default=None, help="an empty database (default: a fresh SQLite file)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="if --database-url already holds the N accounts, skip loading (clears alerts, snapshots)",
     )
     args = parser.parse_args()
 
