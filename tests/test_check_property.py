@@ -102,7 +102,7 @@ def _load(engine, accounts: list[dict[str, object]]) -> None:  # type: ignore[no
             )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(account_state, min_size=1, max_size=5))
 def test_second_check_over_the_same_state_fires_nothing(accounts: list[dict[str, object]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
