@@ -28,6 +28,7 @@ from store.models import (
     Silence,
     StakeholderRole,
 )
+from store.scoring_inputs import changed_accounts
 from store.uow import unit_of_work
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -300,3 +301,16 @@ def test_effectiveness_counts_fires_claims_and_outcomes(store: tuple[Engine, Fak
         1,
         1.0,
     )
+
+
+def test_changed_accounts_finds_accounts_with_new_crm_rows(store: tuple[Engine, FakeClock]) -> None:
+    engine, _ = store
+    since = datetime.now(UTC)
+    with unit_of_work(engine) as s:
+        assert changed_accounts(s, since) == []
+        account = s.scalars(select(Account).order_by(Account.id)).first()
+        assert account is not None
+        account.synced_at = since + timedelta(seconds=1)
+        account_id = account.id
+    with unit_of_work(engine) as s:
+        assert changed_accounts(s, since) == [account_id]
