@@ -42,6 +42,7 @@ from store.types import new_id
 from store.uow import unit_of_work
 
 SCHEDULER = "scheduler"
+MAX_INCREMENTAL = 20_000  # more changed accounts than this: a full pass is cheaper (and no huge IN lists)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ def run_check(
 ) -> CheckSummary:
     """Rescore, evaluate triggers, run the lifecycle; `account_ids` limits the pass to those accounts."""
     config = catalog if isinstance(catalog, EngineConfig) else EngineConfig(catalog)
+    if account_ids is not None and len(account_ids) > MAX_INCREMENTAL:
+        account_ids = None
     started = time.perf_counter()
     now = clock.now()
     summary = CheckSummary(as_of=now.date())
