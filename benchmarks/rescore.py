@@ -1,6 +1,6 @@
 """Full rescore + trigger evaluation over N accounts, and an incremental pass over the changed ones.
 
-    python -m benchmarks.rescore --accounts 100000 [--changed 10000] [--database-url URL]
+    python -m benchmarks.rescore --accounts 100000 [--changed 10000] [--database-url URL [--reuse]]
 
 Loads the synthetic portfolio (accounts, contacts, roles, deals, tickets, NPS, and the last 9 weeks of
 usage: all the scoring window reads) into a fresh store, then measures in the same run:
@@ -21,41 +21,38 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.progress import track
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from benchmarks.common import peak_rss_mib, report
-from bot.services.check import EngineConfig, run_check
+from bot.services.check import EngineConfig, gc_paused, run_check, score_all
 from bot.services.signals import build_signals
 from plays.catalog import load_catalog
 from plays.clock import FakeClock
-from plays.health import score
-from plays.segments import segment
-from plays.triggers import evaluate
 from sandbox.portfolio import DEFAULT_AS_OF, generate
-from sandbox.store_loader import account_rows, load_portfolio
+from sandbox.store_loader import load_portfolio
 from store.db import make_engine
 from store.migrate import upgrade
-from store.models import Account, Contact, NpsResponse, StakeholderRole, Ticket, UsageDaily
+from store.models import (
+    Account,
+    Alert,
+    AlertEvent,
+    Contact,
+    HealthSnapshot,
+    NpsResponse,
+    Silence,
+    StakeholderRole,
+    Ticket,
+    UsageDaily,
+)
 from store.scoring_inputs import fetch_inputs
 from store.uow import unit_of_work
-from store.upsert import bulk_upsert
 
 USAGE_WEEKS = 9
 
 
 def _load(engine, accounts: int, seed: int) -> None:  # type: ignore[no-untyped-def]
-    load_portfolio(engine, generate(accounts, seed=seed), include_usage=False)
-    first = DEFAULT_AS_OF - timedelta(weeks=USAGE_WEEKS)
-    batch: list[dict[str, object]] = []
-    now = datetime.now(UTC)
-    for acc in track(generate(accounts, seed=seed), total=accounts, description="usage rows", transient=True):
-        batch.extend(r for r in account_rows(acc, "salesforce", now)[UsageDaily] if r["day"] > first)  # type: ignore[operator]
-        if len(batch) >= 50_000:
-            with unit_of_work(engine) as session:
-                bulk_upsert(session, UsageDaily, batch, ("account_id", "day"))
-            batch.clear()
-    with unit_of_work(engine) as session:
-        bulk_upsert(session, UsageDaily, batch, ("account_id", "day"))
+    stream = track(generate(accounts, seed=seed), total=accounts, description="loading", transient=True)
+    load_portfolio(engine, stream, usage_since=DEFAULT_AS_OF - timedelta(weeks=USAGE_WEEKS))
 
 
 def _baseline(engine) -> float:  # type: ignore[no-untyped-def]
@@ -74,7 +71,12 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
-        "--database-url", default=None, help="an EMPTY database (default: a fresh SQLite file)"
+        "--database-url", default=None, help="an empty database (default: a fresh SQLite file)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="if --database-url already holds the N accounts, skip loading (clears alerts, snapshots)",
     )
     args = parser.parse_args()
 
@@ -82,7 +84,13 @@ def main() -> None:
         engine = make_engine(args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(engine)
         started = time.perf_counter()
-        _load(engine, args.accounts, args.seed)
+        with unit_of_work(engine) as session:
+            present = session.scalar(select(func.count()).select_from(Account))
+            if args.reuse and present == args.accounts:
+                for model in (AlertEvent, Silence, Alert, HealthSnapshot):
+                    session.execute(delete(model))
+        if not (args.reuse and present == args.accounts):
+            _load(engine, args.accounts, args.seed)
         load_s = time.perf_counter() - started
         config = EngineConfig(load_catalog())
         clock = FakeClock(
@@ -92,13 +100,10 @@ def main() -> None:
         baseline = min(_baseline(engine) for _ in range(3))
 
         start = time.perf_counter()
-        with unit_of_work(engine) as session:
+        with unit_of_work(engine) as session, gc_paused():
             rows = fetch_inputs(session, DEFAULT_AS_OF)
-        read_s = time.perf_counter() - start
-        hits = 0
-        for s in build_signals(rows):
-            h = score(s, config.health)
-            hits += len(evaluate(config.catalog, s, h, segment(s, h.band, config.segments)))
+            read_s = time.perf_counter() - start
+            hits = len(score_all(build_signals(rows), config, rows, clock.now())[0])
         compute_s = time.perf_counter() - start
 
         first = run_check(engine, config, clock)

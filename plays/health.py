@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from plays.signals import AccountSignals
+from plays.signals import WEEKS, AccountSignals
 
 COMPONENTS = ("usage_frequency", "usage_trend", "feature_adoption", "tickets", "nps", "contract")
 BANDS = ("healthy", "watch", "at_risk", "critical")
@@ -42,7 +42,12 @@ class Component:
     name: str
     value: float  # 0..1, 1 = healthy
     weight: float
-    text: str  # what the value means, in words
+    template: str  # what the value means, in words, once formatted with `facts`
+    facts: tuple[object, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.template.format(*self.facts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +101,18 @@ def _mean(values: list[int]) -> float:
     return sum(values) / len(values)
 
 
-def _pct(change: float) -> str:
-    return f"{'−' if change < 0 else '+'}{abs(change) * 100:.0f}%"
+class _Pct(float):
+    """A signed percentage change, formatted like "−42%" (true minus sign) only when shown."""
+
+    def __format__(self, spec: str) -> str:
+        return f"{'−' if self < 0 else '+'}{abs(self) * 100:.0f}%"
 
 
-def _usage_components(s: AccountSignals, cfg: HealthConfig) -> list[tuple[str, float, str]]:
-    out: list[tuple[str, float, str]] = []
+Part = tuple[str, float, str, tuple[object, ...]]
+
+
+def _usage_components(s: AccountSignals, cfg: HealthConfig) -> list[Part]:
+    out: list[Part] = []
     latest = s.week(0)
     if latest is None:
         return out
@@ -111,28 +122,32 @@ def _usage_components(s: AccountSignals, cfg: HealthConfig) -> list[tuple[str, f
             (
                 "usage_frequency",
                 _clamp(util / cfg.target_utilisation),
-                f"weekly active users at {util * 100:.0f}% of {s.seats} seats",
+                "weekly active users at {:.0%} of {} seats",
+                (util, s.seats),
             )
         )
-    recent = [w for w in (s.week(0), s.week(1)) if w is not None]
-    before = [w for w in (s.week(k) for k in range(4, 8)) if w is not None]
+    wau = s.wau if len(s.wau) >= WEEKS else (*s.wau, *(None,) * (WEEKS - len(s.wau)))
+    recent = [w for w in wau[0:2] if w is not None]
+    before = [w for w in wau[4:8] if w is not None]
     if recent and before and _mean(before) > 0:
         change = _mean(recent) / _mean(before) - 1
         out.append(
             (
                 "usage_trend",
                 _clamp(1 - change / cfg.trend_floor) if change < 0 else 1.0,
-                f"weekly active users {_pct(change)} vs 4 weeks ago",
+                "weekly active users {} vs 4 weeks ago",
+                (_Pct(change),),
             )
         )
-    active = sum(w for w in (s.week(k) for k in range(4)) if w)
+    active = sum(w for w in wau[0:4] if w)
     if active:
         per_user = s.feature_events_4w / active
         out.append(
             (
                 "feature_adoption",
                 _clamp(per_user / cfg.target_events_per_user),
-                f"{per_user:.1f} key-feature events per active user per week",
+                "{:.1f} key-feature events per active user per week",
+                (per_user,),
             )
         )
     return out
@@ -140,13 +155,14 @@ def _usage_components(s: AccountSignals, cfg: HealthConfig) -> list[tuple[str, f
 
 def score(s: AccountSignals, cfg: HealthConfig) -> Health:
     """Score one account. Components without data are left out and the weights renormalised."""
-    parts = _usage_components(s, cfg)
+    parts: list[Part] = _usage_components(s, cfg)
     load = s.tickets_28d + s.urgent_tickets_28d
     parts.append(
         (
             "tickets",
             _clamp(1 - load / cfg.tickets_for_zero),
-            f"{s.tickets_28d} support tickets in 4 weeks ({s.urgent_tickets_28d} high/urgent)",
+            "{} support tickets in 4 weeks ({} high/urgent)",
+            (s.tickets_28d, s.urgent_tickets_28d),
         )
     )
     if (
@@ -154,17 +170,24 @@ def score(s: AccountSignals, cfg: HealthConfig) -> Health:
         and s.nps_at is not None
         and (s.as_of - s.nps_at.date()).days <= cfg.nps_max_age_days
     ):
-        parts.append(("nps", s.nps_score / 10, f"latest NPS response {s.nps_score}"))
+        parts.append(("nps", s.nps_score / 10, "latest NPS response {}", (s.nps_score,)))
     if s.arr_change is not None:
-        parts.append(("contract", _clamp(1 + 2 * s.arr_change), f"ARR {_pct(s.arr_change)} at last renewal"))
+        parts.append(
+            ("contract", _clamp(1 + 2 * s.arr_change), "ARR {} at last renewal", (_Pct(s.arr_change),))
+        )
+    weights = cfg.weights
     components = tuple(
-        Component(name, value, cfg.weights.get(name, 0.0), text) for name, value, text in parts
+        Component(name, value, weights.get(name, 0.0), template, facts)
+        for name, value, template, facts in parts
     )
-    total = sum(c.weight for c in components)
-    value = sum(c.weight * c.value for c in components) / total if total else 1.0
-    points = round(value * 100)
+    total = weighted = 0.0
+    for c in components:
+        total += c.weight
+        weighted += c.weight * c.value
+    points = round(weighted / total * 100) if total else 100
+    floor = 0.02 * (total or 1)
     shortfalls = sorted(
-        (c for c in components if c.weight * (1 - c.value) / (total or 1) >= 0.02),
+        (c for c in components if c.weight * (1 - c.value) >= floor),
         key=lambda c: c.weight * (1 - c.value),
         reverse=True,
     )

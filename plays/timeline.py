@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from plays.signals import WEEKS, AccountSignals
 
 URGENT_PRIORITIES = ("high", "urgent")
+NPS_LOOKBACK_DAYS = 366  # responses older than this are not "the latest response"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def signals_at(tl: AccountTimeline, day: date, prev_score: int | None = None) ->
     latest = None
     for n in reversed(tl.nps):
         if n[0] < end:
-            latest = n
+            latest = n if n[0] >= end - timedelta(days=NPS_LOOKBACK_DAYS) else None
             break
     current = [
         r

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
@@ -165,7 +165,10 @@ def load_portfolio(
     source: str = "salesforce",
     batch_accounts: int = 1000,
     include_usage: bool = True,
+    usage_since: date | None = None,
 ) -> LoadCounts:
+    """Load `accounts` in batches; `usage_since` keeps only usage weeks after that day (benchmarks that
+    need just the scoring window)."""
     counts = LoadCounts()
     synced_at = datetime.now(UTC)
     pending: dict[type, list[dict[str, object]]] = {model: [] for model in _ORDER}
@@ -186,8 +189,11 @@ def load_portfolio(
 
     for acc in accounts:
         for model, rows in account_rows(acc, source, synced_at).items():
-            if model is UsageDaily and not include_usage:
-                continue
+            if model is UsageDaily:
+                if not include_usage:
+                    continue
+                if usage_since is not None:
+                    rows = [r for r in rows if r["day"] > usage_since]  # type: ignore[operator]
             pending[model].extend(rows)
         counts.accounts += 1
         in_batch += 1

@@ -24,6 +24,7 @@ from store.models import (
 )
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_CHUNK = 10_000
 _OPEN = text("state IN ('firing', 'claimed', 'snoozed')")
 
 
@@ -83,8 +84,12 @@ def owners(session: Session, account_ids: Sequence[str]) -> dict[str, str]:
     """account id -> the owning CSM's Slack id: an explicit owner assignment, else the Slack user whose
     CRM owner id or email equals the account's CRM owner."""
     found: dict[str, str] = {}
-    if not account_ids:
-        return found
+    for start in range(0, len(account_ids), _CHUNK):  # bind-parameter limits: chunk long IN lists
+        _owners(session, account_ids[start : start + _CHUNK], found)
+    return found
+
+
+def _owners(session: Session, account_ids: Sequence[str], found: dict[str, str]) -> None:
     for account_id, slack_id in session.execute(
         select(CsmAssignment.account_id, CsmAssignment.slack_user_id).where(
             CsmAssignment.role == "owner", CsmAssignment.account_id.in_(account_ids)
@@ -103,7 +108,6 @@ def owners(session: Session, account_ids: Sequence[str]) -> dict[str, str]:
         )
         for account_id, slack_id in session.execute(by_owner):
             found.setdefault(account_id, slack_id)
-    return found
 
 
 def insert_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -64,7 +64,9 @@ def load_history(session: Session, since: date) -> dict[str, Any]:
             StakeholderRole.valid_from,
             StakeholderRole.valid_to,
             Contact.left_company_at,
-        ).join(Contact, Contact.id == StakeholderRole.contact_id)
+        )
+        .join(Contact, Contact.id == StakeholderRole.contact_id)
+        .where(Contact.is_deleted.is_(False))
     ):
         roles[sr.account_id].append(sr)
     return {

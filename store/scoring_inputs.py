@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Float, Select, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Account, Contact, Contract, HealthSnapshot, NpsResponse, StakeholderRole, Ticket
@@ -26,8 +26,8 @@ URGENT = ("high", "urgent")
 @dataclass
 class InputRows:
     as_of: date
-    accounts: list[Any] = field(default_factory=list)  # id, source, crm_id, arr, contract_start, renewal_date
-    usage: dict[str, Any] = field(default_factory=dict)  # w0..w7, events_4w, seats
+    accounts: list[tuple[str, float | None, date | None, date | None]] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)  # (account_id, w0..w7, events_4w, seats)
     tickets: dict[str, Any] = field(default_factory=dict)  # t7, t28, urgent28
     nps: dict[str, Any] = field(default_factory=dict)  # score, external_id, responded_at
     stakeholders: dict[str, Any] = field(default_factory=dict)  # engaged, has_champion
@@ -54,23 +54,24 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
     """Everything the engine needs for `as_of`, for every live account or just `account_ids`."""
     rows = InputRows(as_of)
     ids = list(account_ids) if account_ids is not None else None
+    conn = session.connection()  # Core rows: no ORM result processing on the hot path
     end = _start(as_of + timedelta(days=1))
-    rows.accounts = list(
-        session.execute(
-            _only(
-                select(
-                    Account.id,
-                    Account.source,
-                    Account.crm_id,
-                    Account.arr,
-                    Account.contract_start,
-                    Account.renewal_date,
-                ).where(Account.is_deleted.is_(False)),
-                Account.id,
-                ids,
-            )
+    # dates as ISO text and ARR as float: parsed by C code instead of per-value type processors
+    accounts = select(
+        Account.id,
+        cast(Account.arr, Float),
+        cast(Account.contract_start, String),
+        cast(Account.renewal_date, String),
+    ).where(Account.is_deleted.is_(False))
+    rows.accounts = [
+        (
+            i,
+            arr,
+            date.fromisoformat(start) if start else None,
+            date.fromisoformat(renewal) if renewal else None,
         )
-    )
+        for i, arr, start, renewal in conn.execute(_only(accounts, Account.id, ids))
+    ]
     active = func.coalesce(U.weekly_active_users, U.active_users)
 
     def week(k: int) -> Any:
@@ -91,7 +92,7 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
         ),
         func.max(U.licensed_seats).label("seats"),
     ).where(U.day > as_of - timedelta(days=7 * WEEKS), U.day <= as_of)
-    for r in session.execute(_only(usage, U.account_id, ids).group_by(U.account_id)):
+    for r in conn.execute(_only(usage, U.account_id, ids).group_by(U.account_id)):
         rows.usage[r.account_id] = r
 
     d7, d28 = end - timedelta(days=7), end - timedelta(days=28)
@@ -101,25 +102,20 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
         func.count().label("t28"),
         func.sum(case((Ticket.priority.in_(URGENT), 1), else_=0)).label("urgent28"),
     ).where(Ticket.opened_at >= d28, Ticket.opened_at < end, Ticket.is_deleted.is_(False))
-    for r in session.execute(_only(tickets, Ticket.account_id, ids).group_by(Ticket.account_id)):
+    for r in conn.execute(_only(tickets, Ticket.account_id, ids).group_by(Ticket.account_id)):
         rows.tickets[r.account_id] = r
 
-    nps = select(
-        NpsResponse.account_id,
-        NpsResponse.score,
-        NpsResponse.external_id,
-        NpsResponse.responded_at,
-        func.row_number()
-        .over(
-            partition_by=NpsResponse.account_id,
-            order_by=(NpsResponse.responded_at.desc(), NpsResponse.id.desc()),
-        )
-        .label("rn"),
-    ).where(NpsResponse.responded_at < end)
-    latest_nps = _latest_per_account(
-        _only(nps, NpsResponse.account_id, ids), "account_id", "score", "external_id", "responded_at"
+    n = NpsResponse
+    latest_at = (
+        select(n.account_id, func.max(n.responded_at).label("at"))
+        .where(n.responded_at < end, n.responded_at >= end - timedelta(days=366))
+        .group_by(n.account_id)
     )
-    for r in session.execute(latest_nps):
+    latest = _only(latest_at, n.account_id, ids).subquery()
+    nps = select(n.account_id, n.score, n.external_id, n.responded_at).join(
+        latest, and_(latest.c.account_id == n.account_id, latest.c.at == n.responded_at)
+    )
+    for r in conn.execute(nps.order_by(n.account_id, n.id)):  # on a tie the later row wins
         rows.nps[r.account_id] = r
 
     sr = StakeholderRole
@@ -137,7 +133,7 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
             Contact.is_deleted.is_(False),
         )
     )
-    for r in session.execute(_only(current, sr.account_id, ids).group_by(sr.account_id)):
+    for r in conn.execute(_only(current, sr.account_id, ids).group_by(sr.account_id)):
         rows.stakeholders[r.account_id] = r
 
     ended = select(
@@ -148,7 +144,7 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
         .over(partition_by=sr.account_id, order_by=(sr.valid_to.desc(), sr.contact_id.desc()))
         .label("rn"),
     ).where(sr.role == "champion", sr.valid_to.is_not(None), sr.valid_to <= as_of)
-    for r in session.execute(
+    for r in conn.execute(
         _latest_per_account(_only(ended, sr.account_id, ids), "account_id", "contact_id", "valid_to")
     ):
         rows.champion_left[r.account_id] = r
@@ -162,7 +158,7 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
     ).where(Contract.start_date <= as_of, Contract.status != "cancelled")
     sub = _only(contracts, Contract.account_id, ids).subquery()
     pairs: dict[str, dict[int, float]] = {}
-    for r in session.execute(select(sub.c.account_id, sub.c.arr, sub.c.rn).where(sub.c.rn <= 2)):
+    for r in conn.execute(select(sub.c.account_id, sub.c.arr, sub.c.rn).where(sub.c.rn <= 2)):
         pairs.setdefault(r.account_id, {})[r.rn] = float(r.arr)
     for account_id, arrs in pairs.items():
         if 1 in arrs and arrs.get(2):
@@ -182,9 +178,9 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
         ).where(hs.as_of > low, hs.as_of <= high)
         return _latest_per_account(_only(inner, hs.account_id, ids), "account_id", "as_of", "score", "band")
 
-    for r in session.execute(snapshots(as_of - timedelta(days=7), as_of)):
+    for r in conn.execute(snapshots(as_of - timedelta(days=7), as_of)):
         rows.latest_snapshot[r.account_id] = r
-    for r in session.execute(snapshots(as_of - timedelta(days=35), as_of - timedelta(days=28))):
+    for r in conn.execute(snapshots(as_of - timedelta(days=35), as_of - timedelta(days=28))):
         rows.prev_score[r.account_id] = r.score
     return rows
 

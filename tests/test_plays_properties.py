@@ -53,7 +53,7 @@ def _hits(accounts: list[AccountSignals]) -> list:  # type: ignore[type-arg]
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(account, max_size=6))
 def test_second_pass_over_the_same_state_fires_nothing(accounts: list[AccountSignals]) -> None:
     state = {"open_alerts": {}, "open_plays": {}, "last_resolved": {}, "silences": {}}

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.services import alerts
 from bot.services.check import run_check
+from bot.services.effectiveness import play_effectiveness
 from bot.services.errors import InvalidInput, InvalidTransition, NotFound
 from plays.catalog import Catalog, load_catalog
 from plays.clock import FakeClock
@@ -27,6 +28,7 @@ from store.models import (
     Silence,
     StakeholderRole,
 )
+from store.scoring_inputs import changed_accounts
 from store.uow import unit_of_work
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -281,3 +283,34 @@ def test_record_champion_change(store: tuple[Engine, FakeClock], catalog: Catalo
     )
     with pytest.raises(InvalidInput, match="role must be one of"):
         alerts.record_champion_change(engine, account_id, departed, None, "boss", actor="U1", clock=clock)
+
+
+def test_effectiveness_counts_fires_claims_and_outcomes(store: tuple[Engine, FakeClock]) -> None:
+    engine, clock = store
+    alert = _alert(engine, "usage_decline")
+    alerts.claim(engine, alert.id, actor="U1", clock=clock)
+    clock.advance(minutes=45)
+    alerts.log_outcome(engine, alert.id, "saved", "Training session", actor="U1", clock=clock)
+    stats = {s.play_id: s for s in play_effectiveness(engine, START - timedelta(days=1))}
+    usage = stats["usage_decline"]
+    assert usage.fires == _count(engine, Alert, Alert.play_id == "usage_decline")
+    assert (usage.claimed, usage.median_claim_minutes, usage.completed, usage.saved, usage.save_rate) == (
+        1,
+        0.0,
+        1,
+        1,
+        1.0,
+    )
+
+
+def test_changed_accounts_finds_accounts_with_new_crm_rows(store: tuple[Engine, FakeClock]) -> None:
+    engine, _ = store
+    since = datetime.now(UTC)
+    with unit_of_work(engine) as s:
+        assert changed_accounts(s, since) == []
+        account = s.scalars(select(Account).order_by(Account.id)).first()
+        assert account is not None
+        account.synced_at = since + timedelta(seconds=1)
+        account_id = account.id
+    with unit_of_work(engine) as s:
+        assert changed_accounts(s, since) == [account_id]

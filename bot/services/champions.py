@@ -4,14 +4,16 @@ the ChampionChange write-back, in one audited transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, Engine, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.services.audit import seen_request
 from bot.services.errors import InvalidInput, NotFound
 from connectors.writeback import CHAMPION_CHANGE, ChampionChange
-from plays.catalog import Catalog, load_catalog
+from plays.catalog import Catalog, Play, load_catalog
 from plays.clock import Clock, SystemClock
 from plays.lifecycle import Route, route
 from plays.segments import load_segment_config, touch_tier
@@ -63,15 +65,44 @@ def record_champion_change(
     if new_contact_id == departed_contact_id:
         raise InvalidInput("the new contact must differ from the departed one")
     now = (clock or SystemClock()).now()
-    today = now.date()
     play = (catalog or load_catalog())["champion_departure"]
+    args = (account_id, departed_contact_id, new_contact_id, role, actor, via, request_id)
+    try:
+        return _record(engine, *args, now, play, default_channel)
+    except IntegrityError:
+        # a concurrent delivery of the same request_id committed first: report its result
+        with unit_of_work(engine) as session:
+            seen = seen_request(session, request_id)
+            if seen is None:
+                raise
+            return _replayed(seen)
+
+
+def _replayed(seen: AlertEvent) -> ChampionChangeResult:
+    d = seen.details
+    return ChampionChangeResult(
+        seen.alert_id, False, d["roles_closed"], d["role_opened"], d["outbox_key"], False
+    )
+
+
+def _record(
+    engine: Engine,
+    account_id: str,
+    departed_contact_id: str,
+    new_contact_id: str | None,
+    role: str,
+    actor: str,
+    via: str,
+    request_id: str | None,
+    now: datetime,
+    play: Play,
+    default_channel: str,
+) -> ChampionChangeResult:
+    today = now.date()
     with unit_of_work(engine) as session:
         seen = seen_request(session, request_id)
         if seen is not None:
-            d = seen.details
-            return ChampionChangeResult(
-                seen.alert_id, False, d["roles_closed"], d["role_opened"], d["outbox_key"], False
-            )
+            return _replayed(seen)
         account = session.get(Account, account_id)
         if account is None:
             raise NotFound(f"no account {account_id}")

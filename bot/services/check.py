@@ -7,9 +7,11 @@ all in one transaction. Pass `account_ids` for an incremental pass over changed 
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,13 +34,15 @@ from plays.lifecycle import (
     sweep,
 )
 from plays.segments import SegmentConfig, load_segment_config, segment
+from plays.signals import AccountSignals
 from plays.triggers import Hit, evaluate
 from store import alerts_repo
-from store.scoring_inputs import fetch_inputs
+from store.scoring_inputs import InputRows, fetch_inputs
 from store.types import new_id
 from store.uow import unit_of_work
 
 SCHEDULER = "scheduler"
+MAX_INCREMENTAL = 20_000  # more changed accounts than this: a full pass is cheaper (and no huge IN lists)
 
 
 @dataclass(frozen=True)
@@ -105,45 +109,21 @@ def run_check(
 ) -> CheckSummary:
     """Rescore, evaluate triggers, run the lifecycle; `account_ids` limits the pass to those accounts."""
     config = catalog if isinstance(catalog, EngineConfig) else EngineConfig(catalog)
+    if account_ids is not None and len(account_ids) > MAX_INCREMENTAL:
+        account_ids = None
     started = time.perf_counter()
     now = clock.now()
     summary = CheckSummary(as_of=now.date())
     with unit_of_work(engine) as session:
-        rows = fetch_inputs(session, summary.as_of, account_ids)
+        with gc_paused():
+            rows = fetch_inputs(session, summary.as_of, account_ids)
+            signals_list = build_signals(rows)
         states = [_state(r) for r in alerts_repo.open_alerts(session, account_ids)]
         events: list[dict[str, Any]] = []
         _apply_sweep(session, states, config.catalog, now, summary, events)
 
-        hits: list[Hit] = []
-        snapshots: list[dict[str, Any]] = []
-        tiers: dict[str, str] = {}
-        bands: Counter[str] = Counter()
-        for signals in build_signals(rows):
-            health = score(signals, config.health)
-            seg = segment(signals, health.band, config.segments)
-            tiers[signals.account_id] = seg.tier
-            bands[health.band] += 1
-            hits.extend(evaluate(config.catalog, signals, health, seg))
-            last = rows.latest_snapshot.get(signals.account_id)
-            if (
-                last is None
-                or last.as_of != summary.as_of
-                or (last.score, last.band) != (health.score, health.band)
-            ):
-                snapshots.append(
-                    {
-                        "account_id": signals.account_id,
-                        "computed_at": now,
-                        "as_of": summary.as_of,
-                        "score": health.score,
-                        "band": health.band,
-                        "components": health.component_values(),
-                        "drivers": [
-                            {"text": text, "points": points}
-                            for text, points in zip(health.drivers, health.driver_points, strict=True)
-                        ],
-                    }
-                )
+        with gc_paused():
+            hits, snapshots, tiers, bands = score_all(signals_list, config, rows, now)
         alerts_repo.insert_snapshots(session, snapshots)
         summary.accounts, summary.snapshots_written, summary.hits = (
             len(rows.accounts),
@@ -181,6 +161,53 @@ def run_check(
         alerts_repo.insert_events(session, events)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def score_all(
+    signals_list: list[AccountSignals], config: EngineConfig, rows: InputRows, now: datetime
+) -> tuple[list[Hit], list[dict[str, Any]], dict[str, str], Counter[str]]:
+    """Score, segment and evaluate every account; a snapshot row where the day is new or the score moved."""
+    hits: list[Hit] = []
+    snapshots: list[dict[str, Any]] = []
+    tiers: dict[str, str] = {}
+    bands: Counter[str] = Counter()
+    today = now.date()
+    for signals in signals_list:
+        health = score(signals, config.health)
+        seg = segment(signals, health.band, config.segments)
+        tiers[signals.account_id] = seg.tier
+        bands[health.band] += 1
+        hits.extend(evaluate(config.catalog, signals, health, seg))
+        last = rows.latest_snapshot.get(signals.account_id)
+        if last is None or last.as_of != today or (last.score, last.band) != (health.score, health.band):
+            snapshots.append(
+                {
+                    "account_id": signals.account_id,
+                    "computed_at": now,
+                    "as_of": today,
+                    "score": health.score,
+                    "band": health.band,
+                    "components": health.component_values(),
+                    "drivers": [
+                        {"text": text, "points": points}
+                        for text, points in zip(health.drivers, health.driver_points, strict=True)
+                    ],
+                }
+            )
+    return hits, snapshots, tiers, bands
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: scoring allocates millions of small acyclic objects, and
+    repeated full collections over a large live heap would dominate the pass."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _apply_sweep(

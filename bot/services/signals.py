@@ -8,20 +8,21 @@ from store.scoring_inputs import InputRows
 
 def build_signals(rows: InputRows) -> list[AccountSignals]:
     out = []
-    for a in rows.accounts:
-        u = rows.usage.get(a.id)
-        t = rows.tickets.get(a.id)
-        n = rows.nps.get(a.id)
-        st = rows.stakeholders.get(a.id)
-        left = rows.champion_left.get(a.id)
+    empty = (None,) * WEEKS
+    for account_id, arr, contract_start, renewal_date in rows.accounts:
+        u = rows.usage.get(account_id)
+        t = rows.tickets.get(account_id)
+        n = rows.nps.get(account_id)
+        st = rows.stakeholders.get(account_id)
+        left = rows.champion_left.get(account_id)
         out.append(
             AccountSignals(
-                account_id=a.id,
+                account_id=account_id,
                 as_of=rows.as_of,
-                arr=float(a.arr) if a.arr is not None else None,
-                contract_start=a.contract_start,
-                renewal_date=a.renewal_date,
-                wau=tuple(getattr(u, f"w{k}") for k in range(WEEKS)) if u else (None,) * WEEKS,
+                arr=arr,
+                contract_start=contract_start,
+                renewal_date=renewal_date,
+                wau=tuple(u[1 : WEEKS + 1]) if u else empty,
                 seats=u.seats if u else None,
                 feature_events_4w=int(u.events_4w or 0) if u else 0,
                 tickets_7d=int(t.t7 or 0) if t else 0,
@@ -34,8 +35,8 @@ def build_signals(rows: InputRows) -> list[AccountSignals]:
                 has_champion=bool(st.has_champion) if st else False,
                 champion_left_contact=left.contact_id if left else None,
                 champion_left_on=left.valid_to if left else None,
-                arr_change=rows.arr_change.get(a.id),
-                prev_score=rows.prev_score.get(a.id),
+                arr_change=rows.arr_change.get(account_id),
+                prev_score=rows.prev_score.get(account_id),
             )
         )
     return out
