@@ -13,16 +13,16 @@ at least seven days older.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy.orm import Session
 
-from bot.services.health_sql import AT_RISK_BANDS, BANDS, UNSCORED, latest_snapshot_id
-from bot.services.scope import TIERS, Scope, restrict, tier_expr
+from bot.services.health_sql import AT_RISK_BANDS, BANDS, UNSCORED, join_latest
+from bot.services.scope import TIERS, Scope, account_ids, restrict, tier_expr
 from store.models import OPEN_ALERT_STATES, Account, Alert, HealthSnapshot
 from store.types import utcnow
 
@@ -109,27 +109,40 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value)) if value is not None else Decimal(0)
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _with_latest(
+    session: Session, scope: Scope, today: date, *, outer: bool = True
+) -> tuple[Select[Any], type[HealthSnapshot]]:
+    """The scope's accounts joined to their latest snapshot; callers pick the columns."""
+    query = restrict(select(Account.id).select_from(Account), scope, today)
+    return join_latest(query, _dialect(session), account_ids=_narrowing(scope, today), outer=outer)
+
+
+def _narrowing(scope: Scope, today: date) -> Select[Any] | None:
+    """The scope's ids when it is narrower than the whole book (PostgreSQL then scans fewer snapshots)."""
+    narrow = scope.owners is not None or scope.tier is not None or scope.renewal_within_days is not None
+    return account_ids(scope, today) if narrow else None
+
+
 Groups = list[tuple[str, str, int | None, Figures]]  # (band, tier, renewal window, figures)
 
 
 def _grouped_figures(session: Session, scope: Scope, today: date) -> Groups:
     """(band, tier, renewal window, figures) groups: at most 5 x 3 x 4 rows whatever the book's size."""
-    latest = aliased(HealthSnapshot)
+    base, latest = _with_latest(session, scope, today)
     bucket = case(
         *((Account.renewal_date <= today + timedelta(days=days), literal(days)) for days in RENEWAL_WINDOWS),
         else_=literal(None),
     )
-    per_account = restrict(
-        select(
-            func.coalesce(latest.band, UNSCORED).label("band"),
-            tier_expr().label("tier"),
-            case((Account.renewal_date >= today, bucket), else_=literal(None)).label("window"),
-            Account.arr.label("arr"),
-        )
-        .select_from(Account)
-        .outerjoin(latest, latest.id == latest_snapshot_id(Account.id)),
-        scope,
-        today,
+    per_account = base.with_only_columns(
+        func.coalesce(latest.band, UNSCORED).label("band"),
+        tier_expr().label("tier"),
+        case((Account.renewal_date >= today, bucket), else_=literal(None)).label("window"),
+        Account.arr.label("arr"),
+        maintain_column_froms=False,
     ).subquery()
     rows = session.execute(
         select(
@@ -165,17 +178,10 @@ def _sum(
 
 
 def _upcoming(session: Session, scope: Scope, today: date, limit: int) -> tuple[UpcomingRenewal, ...]:
-    latest = aliased(HealthSnapshot)
-    query = restrict(
-        select(Account.id, Account.name, Account.renewal_date, Account.arr, latest.score, latest.band)
-        .select_from(Account)
-        .outerjoin(latest, latest.id == latest_snapshot_id(Account.id))
-        .where(
-            Account.renewal_date >= today,
-            Account.renewal_date <= today + timedelta(days=RENEWAL_WINDOWS[-1]),
-        ),
-        scope,
-        today,
+    within = min(scope.renewal_within_days or RENEWAL_WINDOWS[-1], RENEWAL_WINDOWS[-1])
+    base, latest = _with_latest(session, replace(scope, renewal_within_days=within), today)
+    query = base.with_only_columns(
+        Account.id, Account.name, Account.renewal_date, Account.arr, latest.score, latest.band
     )
     rows = session.execute(
         query.order_by(Account.renewal_date, Account.arr.desc(), Account.name).limit(limit)
@@ -222,28 +228,24 @@ def _open_alerts(session: Session, scope: Scope, today: date, now: datetime) -> 
 
 
 def _movers(session: Session, scope: Scope, today: date, limit: int) -> tuple[Mover, ...]:
-    current, before = aliased(HealthSnapshot), aliased(HealthSnapshot)
-    change = current.score - before.score
-    query = restrict(
-        select(
-            Account.id,
-            Account.name,
-            current.score,
-            before.score.label("previous"),
-            change.label("change"),
-            current.band,
-            current.drivers,
-        )
-        .select_from(Account)
-        .join(current, current.id == latest_snapshot_id(Account.id))
-        .join(
-            before,
-            before.id == latest_snapshot_id(Account.id, as_of=today - timedelta(days=MOVER_LOOKBACK_DAYS)),
-        )
-        .where(current.as_of > before.as_of, current.score != before.score),
-        scope,
-        today,
+    base, current = _with_latest(session, scope, today, outer=False)
+    query, before = join_latest(
+        base,
+        _dialect(session),
+        as_of=today - timedelta(days=MOVER_LOOKBACK_DAYS),
+        account_ids=_narrowing(scope, today),
+        outer=False,
     )
+    change = current.score - before.score
+    query = query.with_only_columns(
+        Account.id,
+        Account.name,
+        current.score,
+        before.score.label("previous"),
+        change.label("change"),
+        current.band,
+        current.drivers,
+    ).where(current.as_of > before.as_of, current.score != before.score)
     rows = session.execute(query.order_by(func.abs(change).desc(), Account.name).limit(limit))
     return tuple(
         Mover(r.id, r.name, r.score, r.previous, r.change, r.band, tuple(r.drivers or ())) for r in rows
