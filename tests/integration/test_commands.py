@@ -176,3 +176,14 @@ def test_sync_is_for_admins_and_retry_failed_requeues(stack: Stack) -> None:
 def _state(stack: Stack, item_id: str) -> str:
     with unit_of_work(stack.engine) as session:
         return session.get(OutboxItem, item_id).state
+
+
+def test_every_command_answers_a_new_install_with_no_data(empty_stack: Stack) -> None:
+    slack = empty_stack.slack
+    assert "No accounts in this scope yet" in blocks_text(ask(slack, "UCSM000", "/portfolio"))
+    assert "No accounts in this scope yet" in blocks_text(ask(slack, "UMANAGER", "/portfolio", "team"))
+    assert "No play has fired" in blocks_text(ask(slack, "UMANAGER", "/plays", "report"))
+    sync = blocks_text(ask(slack, "UADMIN", "/sync"))
+    assert "No sync has run yet" in sync and "Nothing written yet" in sync and "Retry failed" not in sync
+    assert "No account matches" in ask(slack, "UCSM000", "/account", "acme")["text"]
+    assert "for admins" in blocks_text(ask(slack, "UCSM000", "/sync"))
