@@ -31,6 +31,7 @@ class Outgoing:
     blocks: list[dict[str, Any]]
     on_posted: Callable[[str, str], None] | None = None  # (channel id, ts)
     key: str = ""  # what the message is about (an alert id), for digests and logs
+    keys: tuple[str, ...] = ()  # the alert ids a digest carries (empty: just `key`)
 
 
 @dataclass
@@ -39,6 +40,7 @@ class FlushReport:
     digests: int = 0
     digested: int = 0
     retries: int = 0
+    held: int = 0  # alerts left waiting for their owner's digest or active hours
     failed: list[tuple[str, str]] = field(default_factory=list)  # (key, error)
     posts_by_channel: dict[str, list[float]] = field(default_factory=dict)
 

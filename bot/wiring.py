@@ -174,6 +174,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, with_slack: boo
             engine,
             listener_client,
             rendering,
+            clock=container.clock,
             post_client=slack_client(settings, retries=False),
             digest_threshold=settings.slack_digest_threshold,
         )

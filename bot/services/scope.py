@@ -79,8 +79,11 @@ def _book_of(owners: list[str]) -> Any:
         CsmAssignment.role == "owner", CsmAssignment.slack_user_id.in_(owners)
     )
     other, owner = aliased(Account), aliased(CsmAssignment)
-    crm_owner_ids = select(SlackUser.crm_owner_id).where(
-        SlackUser.slack_user_id.in_(owners), SlackUser.crm_owner_id.is_not(None)
+    crm_owner_ids = union(  # the account's CRM owner is the user's CRM owner id or email, as in routing
+        select(SlackUser.crm_owner_id).where(
+            SlackUser.slack_user_id.in_(owners), SlackUser.crm_owner_id.is_not(None)
+        ),
+        select(SlackUser.email).where(SlackUser.slack_user_id.in_(owners), SlackUser.email.is_not(None)),
     )
     unassigned = select(other.id).where(
         other.crm_owner_id.in_(crm_owner_ids),

@@ -6,7 +6,16 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners import alert_actions, champion_command, modals
+from bot.slack.listeners import (
+    account_command,
+    alert_actions,
+    champion_command,
+    home,
+    modals,
+    plays_command,
+    portfolio_command,
+    sync_command,
+)
 
 
 def build_bolt_app(client: WebClient, signing_secret: str, deps: SlackDeps) -> App:
@@ -17,6 +26,16 @@ def build_bolt_app(client: WebClient, signing_secret: str, deps: SlackDeps) -> A
         request_verification_enabled=True,
         process_before_response=False,
     )
-    for module in (alert_actions, modals, champion_command):
+    listeners = (
+        alert_actions,
+        modals,
+        champion_command,
+        portfolio_command,
+        account_command,
+        plays_command,
+        sync_command,
+        home,
+    )
+    for module in listeners:
         module.register(app, deps)
     return app

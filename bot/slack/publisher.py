@@ -5,6 +5,8 @@ queue (1 message/s/channel, Retry-After, floods become one digest per channel). 
 and message ts are stored only after Slack accepted the post. `refresh` re-renders an alert after a
 state change and updates its message in place for everyone. Alerts that went out inside a digest keep
 the digest's ts and `details.digest = true`; the digest is not rewritten when one of them changes.
+Owners who chose hourly or daily digests, or set active hours, get their alerts when
+`bot.slack.delivery_policy` says so: one digest per channel, grouped by play and account.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from sqlalchemy import Engine, select
 from bot.posting import FlushReport, Outgoing, PostQueue
 from bot.slack.alert_views import alert_views
 from bot.slack.crm_links import CrmLinks
+from bot.slack.delivery_policy import Waiting, plan_delivery, record_digest
 from messages import models as view
 from messages.alerts import alert_message
 from messages.notices import digest_message
 from plays.catalog import Catalog
+from plays.clock import Clock, SystemClock
 from plays.segments import SegmentConfig
-from store.models import OPEN_ALERT_STATES, Alert
+from store.models import OPEN_ALERT_STATES, Account, Alert
 from store.uow import unit_of_work
 
 log = structlog.get_logger(__name__)
@@ -38,14 +42,14 @@ class Rendering:
     links: CrmLinks
 
 
-def _record_post(engine: Engine, alert_id: str, digest: bool) -> Callable[[str, str], None]:
+def _record_post(engine: Engine, alert_id: str) -> Callable[[str, str], None]:
     def record(channel: str, ts: str) -> None:
         with unit_of_work(engine) as session:
             alert = session.get(Alert, alert_id)
             if alert is None:
                 return
             alert.channel_id, alert.message_ts = channel, ts
-            alert.details = {**(alert.details or {}), "digest": digest}
+            alert.details = {**(alert.details or {}), "digest": False}
 
     return record
 
@@ -57,6 +61,7 @@ class AlertPublisher:
         client: WebClient,
         rendering: Rendering,
         *,
+        clock: Clock | None = None,
         post_client: WebClient | None = None,
         min_interval: float = 1.0,
         digest_threshold: int = 5,
@@ -66,6 +71,7 @@ class AlertPublisher:
         self._engine = engine
         self._client = client
         self._rendering = rendering
+        self._clock = clock or SystemClock()
         self._queue = PostQueue(
             post_client or client,
             digest_builder=self.digest_builder,
@@ -79,7 +85,10 @@ class AlertPublisher:
             return alert_views(session, alert_ids, r.catalog, r.segments, r.links)
 
     def digest_builder(self, channel: str, messages: Sequence[Outgoing]) -> Outgoing:
-        views = self.views([m.key for m in messages])
+        return self._digest(channel, [key for m in messages for key in (m.keys or (m.key,))])
+
+    def _digest(self, channel: str, alert_ids: Sequence[str]) -> Outgoing:
+        views = self.views(alert_ids)
         items = [
             view.DigestItem(
                 alert_id=v.id,
@@ -94,41 +103,61 @@ class AlertPublisher:
             for v in views.values()
         ]
         rendered = digest_message(items, title=f"{len(items)} new alerts")
-        callbacks = [_record_post(self._engine, m.key, digest=True) for m in messages]
+        ids = tuple(views)
 
         def record_all(channel_id: str, ts: str) -> None:
-            for callback in callbacks:
-                callback(channel_id, ts)
+            with unit_of_work(self._engine) as session:
+                record_digest(session, ids, channel_id, ts, self._clock.now())
 
-        return Outgoing(
-            channel, rendered.text, [dict(b) for b in rendered.blocks], on_posted=record_all, key="digest"
-        )
+        blocks = [dict(b) for b in rendered.blocks]
+        return Outgoing(channel, rendered.text, blocks, on_posted=record_all, key="digest", keys=ids)
 
     def publish_pending(self, limit: int = 20_000) -> FlushReport:
+        """Post what is due now: real-time alerts one by one, digest owners' alerts as one digest per
+        channel; the rest stays waiting (no message) for a later run."""
         with unit_of_work(self._engine) as session:
             rows = session.execute(
-                select(Alert.id, Alert.channel_id)
-                .where(Alert.message_ts.is_(None), Alert.state.in_(OPEN_ALERT_STATES))
+                select(
+                    Alert.id,
+                    Alert.channel_id,
+                    Alert.owner_slack_id,
+                    Alert.play_id,
+                    Alert.account_id,
+                    Account.name,
+                    Alert.fired_at,
+                )
+                .join(Account, Account.id == Alert.account_id)
+                .where(
+                    Alert.message_ts.is_(None),
+                    Alert.state.in_(OPEN_ALERT_STATES),
+                    Alert.channel_id.is_not(None),
+                )
                 .order_by(Alert.fired_at, Alert.id)
                 .limit(limit)
             ).all()
-        views = self.views([row.id for row in rows])
-        for row in rows:
-            alert = views.get(row.id)
-            if alert is None or not row.channel_id:
+            waiting = [Waiting(r.id, r.channel_id or "", *r[2:]) for r in rows]
+            plan = plan_delivery(session, waiting, self._clock.now())
+        views = self.views([alert_id for alert_id, _ in plan.now])
+        for alert_id, channel in plan.now:
+            alert = views.get(alert_id)
+            if alert is None:
                 continue
             rendered = alert_message(alert, "csm")
+            blocks = [dict(b) for b in rendered.blocks]
             self._queue.submit(
-                Outgoing(
-                    row.channel_id,
-                    rendered.text,
-                    [dict(b) for b in rendered.blocks],
-                    on_posted=_record_post(self._engine, row.id, digest=False),
-                    key=row.id,
-                )
+                Outgoing(channel, rendered.text, blocks, _record_post(self._engine, alert_id), alert_id)
             )
+        for channel, alert_ids in plan.digests.items():
+            self._queue.submit(self._digest(channel, alert_ids))
         report = self._queue.flush()
-        log.info("alerts.published", posted=report.posted, digests=report.digests, failed=len(report.failed))
+        report.held = len(plan.held)
+        log.info(
+            "alerts.published",
+            posted=report.posted,
+            digests=report.digests,
+            held=report.held,
+            failed=len(report.failed),
+        )
         return report
 
     def refresh(self, alert_id: str) -> bool:

@@ -91,3 +91,31 @@ def stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
         slack.stop()
         sf.stop()
         container.engine.dispose()
+
+
+@pytest.fixture
+def empty_stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
+    """A new install: the Slack sandbox and the bot, Slack users imported, no CRM and no data."""
+    clock = Clock()
+    slack = start_slack(state_dir=tmp_path / "slack", clock=clock, csm_count=2)
+    info = slack.info()
+    settings = load_settings(
+        database_url=db_url,
+        slack_bot_token=info["bot_token"],
+        slack_signing_secret=info["signing_secret"],
+        slack_api_base_url=info["base_url"],
+        manager_slack_ids="UMANAGER",
+        admin_slack_ids="UADMIN",
+        default_alert_channel="CCSALERTS",
+    )
+    container = bootstrap(settings, clock=clock)
+    assert container.bolt is not None and container.slack is not None
+    server = BotHttpServer(make_router(SlackRequestHandler(container.bolt))).start()
+    slack.set_bot_url(f"{server.url}/slack/events")
+    import_slack_users(engine, container.slack, RoleConfig.from_csv("UADMIN", "UMANAGER"))
+    try:
+        yield Stack(container, slack, None, server.url, engine)
+    finally:
+        server.stop()
+        slack.stop()
+        container.engine.dispose()
