@@ -41,21 +41,11 @@ def check_database(settings: Settings) -> Check:
 def check_salesforce(settings: Settings) -> Check:
     if not settings.salesforce_configured:
         return Check("salesforce", True, "not configured (SALESFORCE_INSTANCE_URL unset)", skipped=True)
-    from connectors.salesforce.client import SalesforceConfig, connect
+    from bot.cli.salesforce_sync import salesforce_config
+    from connectors.salesforce.client import connect
 
     try:
-        sf = connect(
-            SalesforceConfig(
-                instance_url=settings.salesforce_instance_url,
-                session_id=settings.salesforce_session_id,
-                username=settings.salesforce_username,
-                password=settings.salesforce_password,
-                security_token=settings.salesforce_security_token,
-                domain=settings.salesforce_domain,
-                api_version=settings.salesforce_api_version,
-                ca_file=settings.salesforce_ca_file,
-            )
-        )
+        sf = connect(salesforce_config(settings))
         sf.session.request("GET", f"{sf.base_url}limits/", headers=sf.headers, timeout=10).raise_for_status()
     except Exception as exc:  # doctor reports every failure as one line; nothing is retried
         return Check("salesforce", False, f"{settings.salesforce_instance_url}: {_one_line(exc)}")

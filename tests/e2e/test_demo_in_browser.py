@@ -3,6 +3,7 @@ sandboxes, an alert in a CSM channel, Claim, Log outcome in the modal, and the T
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,15 @@ import pytest
 from sandbox.demo import Demo, demo
 
 CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def shot(page: Any, name: str) -> None:
+    """Refresh the README's screenshots with UPDATE_SCREENSHOTS=1; otherwise take none."""
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        page.screenshot(path=str(SCREENSHOTS / name))
+
+
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -92,3 +102,32 @@ def test_claim_and_log_outcome_reach_the_crm(page: Any, running_demo: Demo) -> N
     page.screenshot(
         path=str(Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "demo-crm-panel.png")
     )
+
+
+def test_manager_portfolio_and_csm_refused_an_admin_command(page: Any, running_demo: Demo) -> None:
+    d = running_demo
+    open_as(page, d, "UMANAGER", "CCSALERTS")
+    page.locator("#slash-input").fill("/portfolio team")
+    page.locator("#slash-input").press("Enter")
+    page.get_by_text("Portfolio · team").first.wait_for()
+    page.get_by_text("By health band").first.wait_for()
+    shot(page, "demo-portfolio.png")
+
+    page.locator("#user-switcher").select_option("UCSM000")
+    page.locator("#slash-input").fill("/sync")
+    page.locator("#slash-input").press("Enter")
+    page.get_by_text("You can't").first.wait_for()
+    page.get_by_text("Only visible to you").first.wait_for()
+    assert page.get_by_text("Last sync runs").count() == 0
+
+
+def test_app_home_and_time_travel(page: Any, running_demo: Demo) -> None:
+    d = running_demo
+    open_as(page, d, "UCSM000", "CCSM000")
+    page.locator("#nav-home").click()
+    page.get_by_text("open alert").first.wait_for()
+    shot(page, "demo-app-home.png")
+    before = d.env.clock.now()
+    page.get_by_role("button", name="Time travel").click()
+    page.get_by_text("Sandbox clock is now").wait_for()
+    assert (d.env.clock.now() - before).days == 7
