@@ -117,7 +117,7 @@ def time_travel(demo_world: World, container: Container) -> Callable[[], dict[st
             "week": week.week,
             "now": container.clock.now().isoformat(),
             "new alerts": getattr(check, "fired", 0),
-            "sla and snooze transitions": transitions,
+            "sla and snooze transitions": {**getattr(check, "transitions", {}), **transitions},
             "accounts starting to slide": week.sliding,
             "new detractors": week.detractors,
             "tickets filed": week.tickets_filed,
