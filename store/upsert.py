@@ -1,17 +1,68 @@
-"""Set-based bulk upserts (INSERT ... ON CONFLICT) that work on SQLite and PostgreSQL."""
+"""Set-based bulk upserts (INSERT ... ON CONFLICT) that work on SQLite and PostgreSQL.
+
+The statement is compiled once per (table, columns, conflict) and sent with the driver's own
+`executemany`; column types' bind processing (UTC datetimes, JSON, decimals) is applied per column in
+one tight loop. That keeps SQLAlchemy's per-row statement machinery out of the sync's hot path.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from store.base import Base, table_of
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+Processor = Callable[[Any], Any] | None
+Default = Callable[[], Any] | None
+
+
+def _default(table: Table, name: str) -> Default:
+    """The Python-side default the ORM would fill for a column the rows leave out."""
+    default = table.c[name].default
+    if default is None:
+        return None
+    arg: Any = getattr(default, "arg", None)
+    if getattr(default, "is_callable", False):
+        return lambda: arg(None)  # SQLAlchemy wraps zero-argument callables to take a context
+    return lambda: arg
+
+
+@lru_cache(maxsize=256)
+def _compiled(
+    table: Table,
+    dialect: Dialect,
+    columns: tuple[str, ...],
+    conflict: tuple[str, ...],
+    update: tuple[str, ...],
+) -> tuple[str, tuple[str, ...], tuple[Processor, ...], tuple[Default, ...], bool]:
+    """(SQL, parameter order, bind processors and defaults in that order, positional?) for one shape.
+
+    Columns the rows leave out but that have a Python-side default appear as parameters too (the
+    compiler adds them, as an ORM insert would); their values come from the column's default."""
+    insert_fn = _INSERTS.get(dialect.name)
+    if insert_fn is None:
+        raise NotImplementedError(f"bulk_upsert does not support the {dialect.name} dialect")
+    stmt: Any = insert_fn(table).values({c: bindparam(c) for c in columns})
+    if update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+    compiled = stmt.compile(dialect=dialect)
+    positional = bool(compiled.positional)
+    order = tuple(compiled.positiontup or ()) if positional else tuple(compiled.params)
+    processors = tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in order)
+    defaults = tuple(None if c in columns else _default(table, c) for c in order)
+    return str(compiled), order, processors, defaults, positional
 
 
 def bulk_upsert(
@@ -24,24 +75,25 @@ def bulk_upsert(
     """Insert `rows`; on a conflict on `conflict_columns` update `update_columns` (default: all others).
 
     With `update_columns=()` conflicting rows are left as they are (ON CONFLICT DO NOTHING). Every row
-    must have the same keys. Sent as one executemany (SQLAlchemy batches it into multi-row VALUES).
-    Returns the number of rows sent. Runs inside the caller's transaction.
+    must have the same keys. Returns the number of rows sent. Runs inside the caller's transaction.
     """
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert_fn = _INSERTS.get(dialect)
-    if insert_fn is None:
-        raise NotImplementedError(f"bulk_upsert does not support the {dialect} dialect")
+    table = table_of(target)
+    columns = tuple(rows[0])
     if update_columns is None:
-        update_columns = [c for c in rows[0] if c not in conflict_columns]
-    stmt: Any = insert_fn(table_of(target))
-    if update_columns:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(conflict_columns),
-            set_={c: stmt.excluded[c] for c in update_columns},
-        )
+        update_columns = [c for c in columns if c not in conflict_columns]
+    connection = session.connection()
+    sql, order, processors, defaults, positional = _compiled(
+        table, connection.dialect, columns, tuple(conflict_columns), tuple(update_columns)
+    )
+    if any(defaults):
+        filled = [(c, d) for c, d in zip(order, defaults, strict=True) if d is not None]
+        rows = [{**{c: d() for c, d in filled}, **row} for row in rows]
+    pairs = list(zip(order, processors, strict=True))
+    if positional:
+        params: list[Any] = [tuple(p(row[c]) if p is not None else row[c] for c, p in pairs) for row in rows]
     else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
-    session.execute(stmt, list(rows))
+        params = [{c: p(row[c]) if p is not None else row[c] for c, p in pairs} for row in rows]
+    connection.exec_driver_sql(sql, params)
     return len(rows)
