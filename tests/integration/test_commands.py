@@ -67,9 +67,9 @@ def test_account_card_by_crm_id_and_the_picker(stack: Stack) -> None:
     with unit_of_work(stack.engine) as session:
         accounts = session.execute(select(Account.id, Account.name, Account.crm_id)).all()
     one = accounts[0]
-    card = ask(stack.slack, "UCSM001", "/account", one.crm_id)
-    assert one.name in blocks_text(card)
-    assert "Health" in blocks_text(card)
+    for user in ("UCSM001", "UMANAGER", "UADMIN"):
+        card = ask(stack.slack, user, "/account", one.crm_id)
+        assert one.name in blocks_text(card) and "Health" in blocks_text(card)
 
     words = Counter(a.name.split()[0] for a in accounts)
     shared = next(word for word, n in words.items() if n > 1)
@@ -108,6 +108,8 @@ def test_plays_report_counts_fires_per_play(stack: Stack) -> None:
     play_id, count = fired.most_common(1)[0]
     name = stack.container.catalog.plays[play_id].name
     assert f"*{name}*  ·  {count} fired" in text
+    for user in ("UCSM000", "UADMIN"):  # every role may read it
+        assert f"*{name}*  ·  {count} fired" in blocks_text(ask(stack.slack, user, "/plays"))
     assert "Usage" in blocks_text(ask(stack.slack, "UCSM000", "/plays", "--days soon"))
     assert "last 1 days" in blocks_text(ask(stack.slack, "UCSM000", "/plays", "--days=1"))
 
