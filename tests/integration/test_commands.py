@@ -3,9 +3,12 @@ each role, with their refusals and the picker and "Retry failed" buttons."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import date, timedelta
 
+import requests
+from PIL import Image
 from sqlalchemy import func, select
 
 from bot.services.scope import Scope, account_ids
@@ -95,6 +98,20 @@ def test_account_card_by_crm_id_and_the_picker(stack: Stack) -> None:
 
     assert "No account matches" in ask(stack.slack, "UCSM001", "/account", "zzz-no-such")["text"]
     assert "Usage" in blocks_text(ask(stack.slack, "UCSM001", "/account"))
+
+
+def test_account_card_carries_the_uploaded_health_trend_chart(stack: Stack) -> None:
+    stack.container.check()
+    stack.container.clock.advance(timedelta(days=7))
+    stack.container.check()  # a second snapshot a week later: a trend
+    with unit_of_work(stack.engine) as session:
+        account = session.scalars(select(Account).order_by(Account.name)).first()
+    card = ask(stack.slack, "UCSM001", "/account", account.crm_id)
+    images = [b for b in card["blocks"] if b["type"] == "image"]
+    assert len(images) == 1 and account.name in images[0]["alt_text"]
+    png = requests.get(images[0]["image_url"], timeout=10)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(png.content)).size == (480, 160)
 
 
 def test_plays_report_counts_fires_per_play(stack: Stack) -> None:
