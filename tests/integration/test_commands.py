@@ -96,7 +96,8 @@ def test_account_card_by_crm_id_and_the_picker(stack: Stack) -> None:
     )
     assert name in blocks_text(replaced) and "Several accounts" not in blocks_text(replaced)
 
-    assert "No account matches" in ask(stack.slack, "UCSM001", "/account", "zzz-no-such")["text"]
+    missing = ask(stack.slack, "UCSM001", "/account", "zzz <!channel> no-such")["text"]
+    assert "No account matches" in missing and "<!channel>" not in missing
     assert "Usage" in blocks_text(ask(stack.slack, "UCSM001", "/account"))
 
 

@@ -18,6 +18,7 @@ from bot.slack.replies import answer, check_command, refuse
 from bot.slack.surfaces import account_model, card_model
 from messages.actions import ActionDecodeError, SurfaceAction, decode_account_pick
 from messages.blocks import Message
+from messages.escape import escape_truncate
 from messages.surfaces import account_card as render_card
 from messages.surfaces import account_picker
 from store.uow import unit_of_work
@@ -69,7 +70,9 @@ def register(app: App, deps: SlackDeps) -> None:
         with unit_of_work(deps.engine) as session:
             search = find_accounts(session, query)
         if not search.matches:
-            respond(response_type="ephemeral", text=f"No account matches “{query[:80]}”. {USAGE}")
+            respond(
+                response_type="ephemeral", text=f"No account matches “{escape_truncate(query, 80)}”. {USAGE}"
+            )
             return
         if search.chosen is None:
             candidates = [account_model(m, deps.rendering) for m in search.matches]
