@@ -12,6 +12,10 @@ from messages.notices import refusal_message
 from store.uow import unit_of_work
 
 
+class UsageError(ValueError):
+    """A command's arguments cannot be understood; the message (with the usage) is shown to the user."""
+
+
 def answer(respond: Respond, message: Message, *, replace: bool = False) -> None:
     """Show `message` to the person who asked (replacing the message they clicked in, when `replace`)."""
     blocks = [dict(b) for b in message.blocks]

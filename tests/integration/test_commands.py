@@ -3,9 +3,12 @@ each role, with their refusals and the picker and "Retry failed" buttons."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import date, timedelta
 
+import requests
+from PIL import Image
 from sqlalchemy import func, select
 
 from bot.services.scope import Scope, account_ids
@@ -67,9 +70,9 @@ def test_account_card_by_crm_id_and_the_picker(stack: Stack) -> None:
     with unit_of_work(stack.engine) as session:
         accounts = session.execute(select(Account.id, Account.name, Account.crm_id)).all()
     one = accounts[0]
-    card = ask(stack.slack, "UCSM001", "/account", one.crm_id)
-    assert one.name in blocks_text(card)
-    assert "Health" in blocks_text(card)
+    for user in ("UCSM001", "UMANAGER", "UADMIN"):
+        card = ask(stack.slack, user, "/account", one.crm_id)
+        assert one.name in blocks_text(card) and "Health" in blocks_text(card)
 
     words = Counter(a.name.split()[0] for a in accounts)
     shared = next(word for word, n in words.items() if n > 1)
@@ -93,8 +96,23 @@ def test_account_card_by_crm_id_and_the_picker(stack: Stack) -> None:
     )
     assert name in blocks_text(replaced) and "Several accounts" not in blocks_text(replaced)
 
-    assert "No account matches" in ask(stack.slack, "UCSM001", "/account", "zzz-no-such")["text"]
+    missing = ask(stack.slack, "UCSM001", "/account", "zzz <!channel> no-such")["text"]
+    assert "No account matches" in missing and "<!channel>" not in missing
     assert "Usage" in blocks_text(ask(stack.slack, "UCSM001", "/account"))
+
+
+def test_account_card_carries_the_uploaded_health_trend_chart(stack: Stack) -> None:
+    stack.container.check()
+    stack.container.clock.advance(timedelta(days=7))
+    stack.container.check()  # a second snapshot a week later: a trend
+    with unit_of_work(stack.engine) as session:
+        account = session.scalars(select(Account).order_by(Account.name)).first()
+    card = ask(stack.slack, "UCSM001", "/account", account.crm_id)
+    images = [b for b in card["blocks"] if b["type"] == "image"]
+    assert len(images) == 1 and account.name in images[0]["alt_text"]
+    png = requests.get(images[0]["image_url"], timeout=10)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(png.content)).size == (480, 160)
 
 
 def test_plays_report_counts_fires_per_play(stack: Stack) -> None:
@@ -108,6 +126,8 @@ def test_plays_report_counts_fires_per_play(stack: Stack) -> None:
     play_id, count = fired.most_common(1)[0]
     name = stack.container.catalog.plays[play_id].name
     assert f"*{name}*  ·  {count} fired" in text
+    for user in ("UCSM000", "UADMIN"):  # every role may read it
+        assert f"*{name}*  ·  {count} fired" in blocks_text(ask(stack.slack, user, "/plays"))
     assert "Usage" in blocks_text(ask(stack.slack, "UCSM000", "/plays", "--days soon"))
     assert "last 1 days" in blocks_text(ask(stack.slack, "UCSM000", "/plays", "--days=1"))
 

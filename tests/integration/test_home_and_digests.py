@@ -71,6 +71,13 @@ def test_home_per_role_within_slack_limits(stack: Stack) -> None:
     assert "Sync health" in _text(admin) and "salesforce Account: ok" in _text(admin)
 
 
+def test_home_of_a_new_install(empty_stack: Stack) -> None:
+    for user in ("UCSM000", "UMANAGER", "UADMIN"):
+        view = _home(empty_stack, user)
+        assert "Your open alerts (0)" in _text(view) and "No accounts yet" in _text(view)
+    assert "No SLA breaches" in _text(view) and "No sync has run yet" in _text(view)
+
+
 def test_home_cuts_long_lists_to_fit_100_blocks(stack: Stack) -> None:
     stack.container.check()
     with unit_of_work(stack.engine) as session:

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.services.plays_report import plays_report
 from bot.slack.deps import SlackDeps
-from bot.slack.replies import answer, check_command, refuse
+from bot.slack.replies import UsageError, answer, check_command, refuse
 from bot.slack.surfaces import plays_model
 from messages.surfaces import plays_report as render_report
 from store.uow import unit_of_work
@@ -18,10 +18,6 @@ COMMAND = "/plays"
 DEFAULT_DAYS = 30
 MAX_DAYS = 730
 USAGE = f"Usage: `/plays [report] [--days N]` with N from 1 to {MAX_DAYS} (default {DEFAULT_DAYS})."
-
-
-class UsageError(ValueError):
-    pass
 
 
 def parse_days(text: str) -> int:

@@ -13,7 +13,7 @@ from slack_bolt import Ack, App, Respond
 from bot.services.account_card import find_accounts
 from bot.services.admin import activity_log, outbox_view, retry_outbox, sync_status
 from bot.slack.deps import SlackDeps
-from bot.slack.replies import answer, check_command, refuse
+from bot.slack.replies import UsageError, answer, check_command, refuse
 from bot.slack.surfaces import sync_model
 from messages.actions import SurfaceAction
 from messages.blocks import Message
@@ -22,10 +22,6 @@ from store.uow import unit_of_work
 
 COMMAND = "/sync"
 USAGE = "Usage: `/sync [since:YYYY-MM-DD] [until:YYYY-MM-DD] [account name or CRM id]`."
-
-
-class UsageError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
