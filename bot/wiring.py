@@ -89,8 +89,19 @@ class Container:
             )
         for alert_id in changed:
             self.publisher.refresh(alert_id)
+        self.publisher.notify_escalations(since, self.settings.escalation_channel)
         self.last_refresh = started
         return report
+
+    def check_and_publish(self) -> object:
+        summary = self.check()
+        self.publish()
+        return summary
+
+    def sweep_and_publish(self) -> dict[str, int]:
+        transitions = self.sweep()
+        self.publish()
+        return transitions
 
     def drain(self) -> list[DrainResult]:
         return [drain_outbox(self.engine, crm.writeback, self.clock.now()) for crm in self.crms]
@@ -99,8 +110,8 @@ class Container:
         s = self.settings
         return [
             Job("sync", timedelta(minutes=s.sync_interval_minutes), self.sync_all),
-            Job("rescore", timedelta(minutes=s.rescore_interval_minutes), self.check),
-            Job("sla_sweep", timedelta(minutes=s.sla_sweep_interval_minutes), self.sweep),
+            Job("rescore", timedelta(minutes=s.rescore_interval_minutes), self.check_and_publish),
+            Job("sla_sweep", timedelta(minutes=s.sla_sweep_interval_minutes), self.sweep_and_publish),
             Job("digest_flush", timedelta(minutes=s.digest_flush_interval_minutes), self.publish),
             Job("outbox_drain", timedelta(seconds=s.outbox_drain_interval_seconds), self.drain),
             *self.extra_jobs,

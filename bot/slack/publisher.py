@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 from slack_sdk import WebClient
@@ -29,7 +30,7 @@ from messages.notices import digest_message
 from plays.catalog import Catalog
 from plays.clock import Clock, SystemClock
 from plays.segments import SegmentConfig
-from store.models import OPEN_ALERT_STATES, Account, Alert
+from store.models import OPEN_ALERT_STATES, Account, Alert, AlertEvent, SlackUser
 from store.uow import unit_of_work
 
 log = structlog.get_logger(__name__)
@@ -159,6 +160,32 @@ class AlertPublisher:
             failed=len(report.failed),
         )
         return report
+
+    def notify_escalations(self, since: datetime, fallback_channel: str) -> int:
+        """Tell each manager about alerts the SLA sweep escalated since `since`: the alert rendered for
+        the manager audience, to the owner's manager (a DM) or else the escalation channel."""
+        with unit_of_work(self._engine) as session:
+            rows = session.execute(
+                select(Alert.id, SlackUser.manager_slack_id)
+                .join(AlertEvent, AlertEvent.alert_id == Alert.id)
+                .join(SlackUser, SlackUser.slack_user_id == Alert.owner_slack_id, isouter=True)
+                .where(AlertEvent.action == "escalate", AlertEvent.via == "scheduler", AlertEvent.at >= since)
+            ).all()
+        views = self.views([r.id for r in rows])
+        for row in rows:
+            if row.id not in views:
+                continue
+            rendered = alert_message(views[row.id], "manager")
+            self._queue.submit(
+                Outgoing(
+                    row.manager_slack_id or fallback_channel,
+                    f"Unclaimed past its SLA: {rendered.text}",
+                    [dict(b) for b in rendered.blocks],
+                    key=row.id,
+                )
+            )
+        report = self._queue.flush()
+        return report.posted
 
     def refresh(self, alert_id: str) -> bool:
         """Update the alert's own message in place; False when it has none (not posted, or digested)."""
