@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from slack_bolt import App
 from slack_sdk import WebClient
 
@@ -25,6 +27,8 @@ def build_bolt_app(client: WebClient, signing_secret: str, deps: SlackDeps) -> A
         token_verification_enabled=False,  # the composition root checks the token with auth.test itself
         request_verification_enabled=True,
         process_before_response=False,
+        # lazy listeners (the work after each ack) run here; a burst of clicks must not queue behind 10
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="slack-listener"),
     )
     listeners = (
         alert_actions,

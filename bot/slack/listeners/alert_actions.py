@@ -157,9 +157,13 @@ HANDLERS: dict[AlertVerb, tuple[str, Handler]] = {
 }
 
 
+def _ack(ack: Ack) -> None:
+    """Answer Slack at once, in the request's own thread; the work runs afterwards as a lazy listener."""
+    ack()
+
+
 def _listener(deps: SlackDeps, attempted: str, handler: Handler) -> Callable[..., None]:
-    def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def listener(body: dict[str, Any], client: WebClient) -> None:
         click = Click.from_body(body)
         try:
             alert_id = AlertAction.decode(click.action_id).alert_id
@@ -180,7 +184,7 @@ def _listener(deps: SlackDeps, attempted: str, handler: Handler) -> Callable[...
 
 def register(app: App, deps: SlackDeps) -> None:
     for verb, (attempted, handler) in HANDLERS.items():
-        app.action(AlertAction.pattern(verb))(_listener(deps, attempted, handler))
+        app.action(AlertAction.pattern(verb))(ack=_ack, lazy=[_listener(deps, attempted, handler)])
 
     @app.action(re.compile(r"^crm_link:"))
     def crm_link(ack: Ack) -> None:  # a link button: Slack opens the URL, the bot only acknowledges
