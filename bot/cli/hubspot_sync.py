@@ -41,8 +41,6 @@ def run_hubspot_sync(settings: Settings, *, full: bool) -> int:
     calls = HubSpotCalls(client)
     engine = engine_for(settings)
     console = Console()
-    results: list[RunResult] = []
-    stopped = False
     try:
         with Progress(
             TextColumn("{task.description:<13}"),
@@ -60,15 +58,10 @@ def run_hubspot_sync(settings: Settings, *, full: bool) -> int:
             def on_page(result: RunResult) -> None:
                 progress.update(tasks[result.stream], completed=result.records_read)
 
-            streams = build_streams(engine, calls)
-            for stream in streams:
-                result = sync_hubspot(engine, [stream], full=full, on_page=on_page)[0]
-                results.append(result)
-                task = progress.tasks[tasks[stream.name]]
-                progress.update(tasks[stream.name], total=task.completed or 1, completed=task.completed or 1)
-                if any(e.get("kind") == "rate_limited" for e in result.errors):
-                    stopped = True
-                    break
+            results = sync_hubspot(engine, build_streams(engine, calls), full=full, on_page=on_page)
+            for task in progress.tasks:
+                progress.update(task.id, total=task.completed or 1, completed=task.completed or 1)
+        stopped = any(e.get("kind") == "rate_limited" for r in results for e in r.errors)
     except AuthError as exc:
         err_console.print(f"[bold red]authentication failed:[/] {exc}", highlight=False, soft_wrap=True)
         return 1
