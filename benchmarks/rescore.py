@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.progress import track
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, func, select
 
 from benchmarks.common import peak_rss_mib, report
 from bot.services.check import EngineConfig, gc_paused, run_check, score_all
@@ -52,12 +52,12 @@ from store.uow import unit_of_work
 USAGE_WEEKS = 9
 
 
-def _load(engine, accounts: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+def _load(engine: Engine, accounts: int, seed: int) -> None:
     stream = track(generate(accounts, seed=seed), total=accounts, description="loading", transient=True)
     load_portfolio(engine, stream, usage_since=DEFAULT_AS_OF - timedelta(weeks=USAGE_WEEKS))
 
 
-def _baseline(engine) -> float:  # type: ignore[no-untyped-def]
+def _baseline(engine: Engine) -> float:
     start = time.perf_counter()
     with unit_of_work(engine) as session:
         for model in (Account, Contact, StakeholderRole, Ticket, NpsResponse, UsageDaily):
