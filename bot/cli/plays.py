@@ -13,7 +13,7 @@ from rich.table import Table
 from bot.cli.common import engine_for, err_console, settings_or_exit
 from bot.services.backtest import BacktestReport, run_backtest
 from bot.services.check import CheckSummary, EngineConfig, run_check
-from plays.catalog import CatalogError, load_catalog
+from plays.catalog import Catalog, CatalogError, load_catalog
 from plays.clock import SystemClock
 from store.db import make_engine
 from store.migrate import upgrade
@@ -23,7 +23,7 @@ from store.uow import unit_of_work
 console = Console()
 
 
-def _catalog_or_exit(directory: Path | None):  # type: ignore[no-untyped-def]
+def _catalog_or_exit(directory: Path | None) -> Catalog:
     try:
         return load_catalog(directory)
     except CatalogError as exc:

@@ -57,8 +57,8 @@ def act(
     via: str,
     request_id: str | None,
     clock: Clock | None,
-    allowed: tuple[str, ...] = OPEN_ALERT_STATES,
 ) -> AlertChange:
+    """Apply `apply` to an open alert and record the audit event; replay a seen `request_id`."""
     now = (clock or SystemClock()).now()
     try:
         with unit_of_work(engine) as session:
@@ -69,7 +69,7 @@ def act(
             if alert is None:
                 raise NotFound(f"no alert {alert_id}")
             before = alert.state
-            if before not in allowed:
+            if before not in OPEN_ALERT_STATES:
                 raise InvalidTransition(alert_id, action, before)
             details = apply(session, alert, now)
             alert.updated_at = now
