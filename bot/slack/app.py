@@ -27,7 +27,7 @@ def build_bolt_app(client: WebClient, signing_secret: str, deps: SlackDeps) -> A
         token_verification_enabled=False,  # the composition root checks the token with auth.test itself
         request_verification_enabled=True,
         process_before_response=False,
-        # lazy listeners (the work after each ack) run here; a burst of clicks must not queue behind 10
+        # Bolt runs acks and lazy work (what follows each ack) here: a burst of clicks must not queue
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="slack-listener"),
     )
     listeners = (
