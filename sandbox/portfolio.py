@@ -25,155 +25,21 @@ from sandbox.portfolio_records import (
     UsageSeries,
     tier_for_arr,
 )
+from sandbox.portfolio_words import (
+    FIRST,
+    INDUSTRIES,
+    LAST,
+    NPS_COMMENTS,
+    PREFIXES,
+    SUFFIXES,
+    TICKET_SUBJECTS,
+    TITLES,
+)
 
 DEFAULT_SEED = 42
 DEFAULT_AS_OF = date(2026, 11, 2)  # a Monday; pass `as_of` for another reference week
 HISTORY_WEEKS = 104
 
-_PREFIXES = (
-    "Acme",
-    "Globex",
-    "Initech",
-    "Umbrella",
-    "Stark",
-    "Wayne",
-    "Tyrell",
-    "Cyberdyne",
-    "Soylent",
-    "Hooli",
-    "Vandelay",
-    "Wonka",
-    "Gringotts",
-    "Aperture",
-    "Black Mesa",
-    "Oscorp",
-    "Monarch",
-    "Nakatomi",
-    "Pied Piper",
-    "Dunder",
-    "Sterling",
-    "Prestige",
-    "Blue Sun",
-    "Massive",
-    "Virtucon",
-    "Zorg",
-    "Bluth",
-    "Krusty",
-    "Nordlys",
-    "Šumava",
-    "Café Olé",
-    "Müller",
-    "O'Reilly",
-    "Smith & Wesson",
-    "Brightline",
-    "Northwind",
-    "Contoso",
-)
-_SUFFIXES = (
-    "Inc",
-    "LLC",
-    "Group",
-    "Labs",
-    "Systems",
-    "Holdings",
-    "GmbH",
-    "AG",
-    "Ltd",
-    "Partners",
-    "Logistics",
-    "Analytics",
-    "Health",
-    "Bank",
-    "Foods",
-    "Media",
-    "Robotics",
-    "Energy",
-    "Retail",
-    "Software",
-)
-_INDUSTRIES = (
-    "Software",
-    "Financial Services",
-    "Healthcare",
-    "Retail",
-    "Manufacturing",
-    "Education",
-    "Media",
-    "Logistics",
-    "Energy",
-    "Hospitality",
-)
-_FIRST = (
-    "Ana",
-    "Ben",
-    "Chloé",
-    "Dmitri",
-    "Emeka",
-    "Fatima",
-    "Grace",
-    "Hiro",
-    "Ines",
-    "Jonas",
-    "Kai",
-    "Lena",
-    "Marco",
-    "Nadia",
-    "Omar",
-    "Priya",
-    "Quinn",
-    "Rosa",
-    "Sven",
-    "Tariq",
-    "Uma",
-    "Victor",
-    "Wen",
-    "Yara",
-)
-_LAST = (
-    "Abbott",
-    "Becker",
-    "Chen",
-    "Dubois",
-    "Eze",
-    "Fischer",
-    "García",
-    "Haddad",
-    "Ivanova",
-    "Jensen",
-    "Kim",
-    "López",
-    "Mensah",
-    "Nakamura",
-    "O'Brien",
-    "Patel",
-    "Rossi",
-    "Santos",
-    "Tanaka",
-    "Usman",
-    "Weber",
-)
-_TITLES = {
-    "champion": ("Head of Operations", "Director of Customer Experience", "VP Operations"),
-    "exec_sponsor": ("CEO", "COO", "CFO", "Chief Digital Officer"),
-    "admin": ("Systems Administrator", "IT Manager", "Platform Owner"),
-    "finance": ("Procurement Manager", "Finance Director", "Controller"),
-    "user": ("Analyst", "Team Lead", "Specialist", "Coordinator"),
-}
-_TICKET_SUBJECTS = (
-    "Login fails with SSO",
-    "Export is slow",
-    "Dashboard shows wrong totals",
-    "API returns 500",
-    "How do I add users?",
-    "Billing question",
-    "Integration stopped syncing",
-    "Feature request: bulk edit",
-)
-_NPS_COMMENTS = {
-    "detractor": ("Too many outages lately", "Support takes days to answer", "Hard to justify the cost"),
-    "passive": ("It does the job", "Fine, a bit slow", ""),
-    "promoter": ("Our team loves it", "Great support", "Indispensable for us"),
-}
 _PATTERN_WEIGHTS = (
     ("steady", 50),
     ("growing", 12),
@@ -272,7 +138,7 @@ def _contacts(
     roles = ["champion", "exec_sponsor", "admin", "finance"][: min(count, 4)] + ["user"] * max(0, count - 4)
     contacts = []
     for j, role in enumerate(roles):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        first, last = rng.choice(FIRST), rng.choice(LAST)
         local = f"{first}.{last}".lower().replace("'", "").replace(" ", "")
         valid_to = departure if role == "champion" and departure else None
         contacts.append(
@@ -282,7 +148,7 @@ def _contacts(
                 first_name=first,
                 last_name=last,
                 email=f"{local}{j}@{domain}",
-                title=rng.choice(_TITLES[role]),
+                title=rng.choice(TITLES[role]),
                 roles=(RoleSpan(role, since, valid_to),),
                 left_on=valid_to,
             )
@@ -290,7 +156,7 @@ def _contacts(
     if departure and len(contacts) < 6 and rng.random() < 0.6:
         start = departure + timedelta(days=rng.randint(7, 42))
         if start <= as_of:
-            first, last = rng.choice(_FIRST), rng.choice(_LAST)
+            first, last = rng.choice(FIRST), rng.choice(LAST)
             contacts.append(
                 PContact(
                     key=f"{key}-C{len(contacts)}",
@@ -298,7 +164,7 @@ def _contacts(
                     first_name=first,
                     last_name=last,
                     email=f"{first}.{last}{len(contacts)}@{domain}".lower().replace("'", ""),
-                    title=rng.choice(_TITLES["champion"]),
+                    title=rng.choice(TITLES["champion"]),
                     roles=(RoleSpan("champion", start, None),),
                     left_on=None,
                 )
@@ -330,7 +196,7 @@ def _tickets(
                 key=f"{key}-T{j}",
                 account_key=key,
                 contact_key=rng.choice(contacts).key if contacts else None,
-                subject=rng.choice(_TICKET_SUBJECTS),
+                subject=rng.choice(TICKET_SUBJECTS),
                 priority=priority,
                 status="closed"
                 if closed_at and closed_at.date() <= as_of
@@ -366,7 +232,7 @@ def _nps(
                 account_key=key,
                 contact_key=rng.choice(contacts).key if contacts else None,
                 score=score,
-                comment=rng.choice(_NPS_COMMENTS[kind]),
+                comment=rng.choice(NPS_COMMENTS[kind]),
                 responded_at=_at(day, rng),
             )
         )
@@ -458,7 +324,7 @@ def make_account(
     """Account number `index` of the portfolio for `seed`: the same inputs always give the same record."""
     rng = random.Random(f"{seed}:{index}")
     key = f"ACC-{index:07d}"
-    name = f"{rng.choice(_PREFIXES)} {rng.choice(_SUFFIXES)}"
+    name = f"{rng.choice(PREFIXES)} {rng.choice(SUFFIXES)}"
     slug = "".join(ch for ch in name.lower() if ch.isascii() and ch.isalnum())[:20]
     domain = f"{slug}{index}.example.com"
     arr = _arr(rng)
@@ -503,7 +369,7 @@ def make_account(
         index=index,
         name=name,
         domain=domain,
-        industry=rng.choice(_INDUSTRIES),
+        industry=rng.choice(INDUSTRIES),
         owner_email=f"csm{rng.randrange(csm_count):03d}@retainer.example",
         arr=arr,
         tier=tier_for_arr(arr),
