@@ -154,3 +154,21 @@ def run_stream(
             engine, run_id, status=result.status, counts=result.counts(), errors=result.errors
         )
     return result
+
+
+def run_streams(
+    engine: Engine,
+    streams: Sequence[Stream],
+    *,
+    full: bool = False,
+    on_page: Callable[[RunResult], None] | None = None,
+) -> list[RunResult]:
+    """Run `streams` in order. Connector errors (401, exhausted retries) propagate after the failed run
+    is recorded; a rate-limited (partial) run stops the rest, which would only hit the limit too."""
+    results = []
+    for stream in streams:
+        result = run_stream(engine, stream, full=full, on_page=on_page)
+        results.append(result)
+        if any(e.get("kind") == "rate_limited" for e in result.errors):
+            break
+    return results

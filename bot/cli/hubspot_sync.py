@@ -5,33 +5,14 @@ from __future__ import annotations
 from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from bot.cli.common import engine_for, err_console
+from bot.cli.common import engine_for, err_console, sync_summary
 from bot.settings import Settings
 from connectors.errors import AuthError, ConnectorError
 from connectors.hubspot.calls import HubSpotCalls
 from connectors.hubspot.client import HubSpotConfig, connect
 from connectors.hubspot.runner import OBJECT_STREAMS, build_streams, sync_hubspot
 from connectors.sync import RunResult
-
-
-def summary_table(results: list[RunResult]) -> Table:
-    table = Table(title="HubSpot sync")
-    for column in ("stream", "status", "read", "upserted", "deleted", "rejected", "requests", "seconds"):
-        table.add_column(column, justify="left" if column in ("stream", "status") else "right")
-    for r in results:
-        table.add_row(
-            r.stream,
-            r.status,
-            f"{r.records_read:,}",
-            f"{r.records_upserted:,}",
-            f"{r.records_deleted:,}",
-            f"{r.records_rejected:,}",
-            f"{r.requests_made:,}",
-            f"{r.seconds:.1f}",
-        )
-    return table
 
 
 def run_hubspot_sync(settings: Settings, *, full: bool) -> int:
@@ -70,7 +51,7 @@ def run_hubspot_sync(settings: Settings, *, full: bool) -> int:
         return 1
     finally:
         engine.dispose()
-    console.print(summary_table(results))
+    console.print(sync_summary("HubSpot sync", results))
     if stopped:
         err_console.print("[bold yellow]stopped at HubSpot's rate limit:[/] run again to resume")
     return 1 if stopped else 0

@@ -6,9 +6,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from bot.cli.common import engine_for, exit_on_config_error, settings_or_exit
+from bot.cli.common import engine_for, exit_on_config_error, settings_or_exit, sync_summary
 from bot.settings import ConfigError, Settings
 from connectors.errors import ConfigurationError, ConnectorError
 from connectors.salesforce.api import SalesforceApi
@@ -68,18 +67,7 @@ def run(full: bool) -> None:
             progress.stop()
             console.print(f"[bold red]sync failed:[/] {exc}", highlight=False)
             raise typer.Exit(1) from None
-    table = Table(title=f"Salesforce sync ({'full' if full else 'incremental'})")
-    for name in ("stream", "status", "read", "upserted", "deleted", "rejected", "requests", "seconds"):
-        table.add_column(name, justify="left" if name in ("stream", "status") else "right")
-    for r in results:
-        table.add_row(
-            r.stream,
-            r.status,
-            *(f"{n:,}" for n in (r.records_read, r.records_upserted, r.records_deleted, r.records_rejected)),
-            f"{r.requests_made:,}",
-            f"{r.seconds:.1f}",
-        )
-    console.print(table)
+    console.print(sync_summary(f"Salesforce sync ({'full' if full else 'incremental'})", results))
     for r in results:
         for error in r.errors[:5]:
             console.print(f"  {r.stream}: {error}", highlight=False, markup=False)

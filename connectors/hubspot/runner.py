@@ -12,7 +12,7 @@ from connectors.hubspot.calls import HubSpotCalls
 from connectors.hubspot.mapping import Mapping
 from connectors.hubspot.roles import RoleStream
 from connectors.hubspot.streams import ObjectStream
-from connectors.sync import RunResult, Stream, run_stream
+from connectors.sync import RunResult, Stream, run_streams
 
 OBJECT_STREAMS = ("companies", "contacts", "deals", "tickets")
 STREAM_NAMES = (*OBJECT_STREAMS, "associations")
@@ -63,12 +63,5 @@ def sync_hubspot(
     full: bool = False,
     on_page: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
-    """Run the streams in order. Connector errors (401, exhausted retries) propagate after the failed
-    run is recorded; a rate-limited (partial) run stops the rest, which would only hit the limit too."""
-    results = []
-    for stream in streams:
-        result = run_stream(engine, stream, full=full, on_page=on_page)
-        results.append(result)
-        if any(e.get("kind") == "rate_limited" for e in result.errors):
-            break
-    return results
+    """Run the streams in order (see `connectors.sync.run_streams`)."""
+    return run_streams(engine, streams, full=full, on_page=on_page)

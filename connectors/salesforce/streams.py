@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from connectors.salesforce.api import SalesforceApi
 from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, field_value, load_mapping
-from connectors.sync import Page, RunResult, TableWrite, run_stream
+from connectors.sync import Page, RunResult, TableWrite, run_streams
 from store import keys
 from store.base import Base
 from store.models import Account, Contact, Deal, StakeholderRole, Ticket
@@ -185,14 +185,8 @@ def sync_salesforce(
     full: bool = False,
     on_page: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
-    """Run the streams in order. A rate limit ends the run as partial: later streams wait for next run."""
-    results = []
-    for stream in streams:
-        result = run_stream(engine, stream, full=full, on_page=on_page)
-        results.append(result)
-        if any(e.get("kind") == "rate_limited" for e in result.errors):
-            break
-    return results
+    """Run the streams in order (see `connectors.sync.run_streams`)."""
+    return run_streams(engine, streams, full=full, on_page=on_page)
 
 
 __all__ = ["STREAM_ORDER", "SObjectStream", "build_streams", "sync_salesforce"]
