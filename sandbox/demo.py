@@ -28,7 +28,7 @@ from bot.wiring import Container, bootstrap
 from sandbox.feeds import nps_ndjson, usage_ndjson
 from sandbox.hubspot.load import owner_id
 from sandbox.portfolio import csm_count_for, generate
-from sandbox.running import SandboxEnv, running, this_monday
+from sandbox.running import SandboxEnv, running, settings_values, this_monday
 from sandbox.world import World
 from store import migrate
 from store.models import Account, OutboxItem
@@ -54,15 +54,7 @@ def _settings(env: SandboxEnv, state_dir: Path, accounts: int) -> Any:
         token_file.write_text(secrets.token_urlsafe(24))
     return load_settings(
         database_url=f"sqlite:///{(state_dir / 'retainer.db').resolve()}",
-        slack_bot_token=slack["bot_token"],
-        slack_signing_secret=slack["signing_secret"],
-        slack_api_base_url=slack["base_url"],
-        salesforce_instance_url=sf["instance_url"],
-        salesforce_session_id=sf["session_id"],
-        salesforce_ca_file=sf["ca_file"],
-        salesforce_api_version=sf["api_version"],
-        hubspot_access_token=hs["access_token"],
-        hubspot_host=hs["host"],
+        **settings_values(salesforce=sf, hubspot=hs, slack=slack),
         ingest_token=token_file.read_text(),
         admin_slack_ids=ADMIN,
         manager_slack_ids=MANAGER,

@@ -81,3 +81,29 @@ def running(
         )
         stack.callback(slack.stop)
         yield SandboxEnv(salesforce=sf, hubspot=hs, slack=slack, clock=clock)
+
+
+def settings_values(
+    *,
+    salesforce: dict[str, str] | None = None,
+    hubspot: dict[str, str] | None = None,
+    slack: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The bot's settings (as `load_settings` keyword arguments) for the sandboxes' `info()` dicts."""
+    values: dict[str, str] = {}
+    if salesforce is not None:
+        values |= {
+            "salesforce_instance_url": salesforce["instance_url"],
+            "salesforce_session_id": salesforce["session_id"],
+            "salesforce_ca_file": salesforce["ca_file"],
+            "salesforce_api_version": salesforce["api_version"],
+        }
+    if hubspot is not None:
+        values |= {"hubspot_access_token": hubspot["access_token"], "hubspot_host": hubspot["host"]}
+    if slack is not None:
+        values |= {
+            "slack_bot_token": slack["bot_token"],
+            "slack_signing_secret": slack["signing_secret"],
+            "slack_api_base_url": slack["base_url"],
+        }
+    return values

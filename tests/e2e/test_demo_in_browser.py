@@ -4,7 +4,6 @@ sandboxes, an alert in a CSM channel, Claim, Log outcome in the modal, and the T
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,9 @@ from typing import Any
 import pytest
 
 from sandbox.demo import Demo, demo
+from tests.browser import browser_page, needs_chromium
+from tests.browser import open_as as open_page_as
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -23,19 +23,7 @@ def shot(page: Any, name: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / name))
 
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed"),
-]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -47,26 +35,11 @@ def running_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(15_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page
-        browser.close()
-        assert errors == [], errors
+    yield from browser_page(timeout_ms=15_000)
 
 
 def open_as(page: Any, d: Demo, user: str, channel: str) -> None:
-    page.goto(d.ui_url)
-    page.evaluate(
-        "([u, c]) => { localStorage.setItem('retainer.user', u);"
-        " localStorage.setItem('retainer.channel', c); }",
-        [user, channel],
-    )
-    page.reload()
+    open_page_as(page, d.ui_url, user, channel)
 
 
 def test_claim_and_log_outcome_reach_the_crm(page: Any, running_demo: Demo) -> None:

@@ -21,7 +21,7 @@ from bot.wiring import Container, bootstrap
 from sandbox.feeds import nps_ndjson, usage_ndjson
 from sandbox.httpbase import Clock
 from sandbox.portfolio import csm_count_for, generate
-from sandbox.running import this_monday
+from sandbox.running import settings_values, this_monday
 from sandbox.salesforce import start_salesforce
 from sandbox.slack import start_slack
 
@@ -56,13 +56,7 @@ def stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
     info_sf, info_slack = sf.info(), slack.info()
     settings = load_settings(
         database_url=db_url,
-        slack_bot_token=info_slack["bot_token"],
-        slack_signing_secret=info_slack["signing_secret"],
-        slack_api_base_url=info_slack["base_url"],
-        salesforce_instance_url=info_sf["instance_url"],
-        salesforce_session_id=info_sf["session_id"],
-        salesforce_ca_file=info_sf["ca_file"],
-        salesforce_api_version=info_sf["api_version"],
+        **settings_values(salesforce=info_sf, slack=info_slack),
         manager_slack_ids="UMANAGER",
         admin_slack_ids="UADMIN",
         default_alert_channel="CCSALERTS",
@@ -101,9 +95,7 @@ def empty_stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
     info = slack.info()
     settings = load_settings(
         database_url=db_url,
-        slack_bot_token=info["bot_token"],
-        slack_signing_secret=info["signing_secret"],
-        slack_api_base_url=info["base_url"],
+        **settings_values(slack=info),
         manager_slack_ids="UMANAGER",
         admin_slack_ids="UADMIN",
         default_alert_channel="CCSALERTS",

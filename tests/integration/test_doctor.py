@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.doctor import run_checks
 from bot.settings import load_settings
-from sandbox.running import running
+from sandbox.running import running, settings_values
 from store.db import make_engine
 from store.migrate import upgrade
 
@@ -16,17 +16,7 @@ def test_doctor_reaches_every_sandbox_and_names_a_bad_token(tmp_path: Path) -> N
     upgrade(make_engine(db))
     with running(accounts=10, state_dir=tmp_path / "sandboxes") as env:
         sf, hs, slack = env.salesforce.info(), env.hubspot.info(), env.slack.info()
-        values = {
-            "database_url": db,
-            "salesforce_instance_url": sf["instance_url"],
-            "salesforce_session_id": sf["session_id"],
-            "salesforce_ca_file": sf["ca_file"],
-            "hubspot_access_token": hs["access_token"],
-            "hubspot_host": hs["host"],
-            "slack_bot_token": slack["bot_token"],
-            "slack_signing_secret": slack["signing_secret"],
-            "slack_api_base_url": slack["base_url"],
-        }
+        values = {"database_url": db, **settings_values(salesforce=sf, hubspot=hs, slack=slack)}
         checks = {c.name: c for c in run_checks(load_settings(**values))}
         assert all(c.ok and not c.skipped for c in checks.values()), checks
 

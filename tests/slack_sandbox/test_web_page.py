@@ -3,7 +3,6 @@ reaches the tiny Bolt app as a signed request, and the bot's update, modal and r
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,49 +10,19 @@ import pytest
 from slack_sdk import WebClient
 
 from sandbox.slack import SlackSandbox
+from tests.browser import browser_page, needs_chromium, open_as
 from tests.slack_sandbox.tiny_bolt import ALERT_BLOCKS, TinyBot
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed (/usr/bin/chromium)"
-    ),
-]
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(10_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}"))
-        yield page
-        browser.close()
-        assert errors == [], errors
+    yield from browser_page()
 
 
 def _open(page: Any, slack: SlackSandbox, user: str, channel: str) -> None:
-    page.goto(slack.info()["ui_url"])
-    page.evaluate(
-        "([user, channel]) => { localStorage.setItem('retainer.user', user);"
-        " localStorage.setItem('retainer.channel', channel); }",
-        [user, channel],
-    )
-    page.reload()
+    open_as(page, slack.info()["ui_url"], user, channel)
 
 
 def test_page_shows_the_message_sends_a_signed_click_and_shows_the_update(
