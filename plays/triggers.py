@@ -72,7 +72,14 @@ def usage_decline(p: Mapping[str, Any], s: AccountSignals, h: Health) -> list[Fi
             )
     if w0 is not None and w4:
         drop = 1 - w0 / w4
-        if drop >= p["wau_mom_drop"] - 1e-9:
+        if drop >= p["wau_mom_drop"] - 1e-9 and out:  # one decline, one alert: note the MoM drop on it
+            first = out[0]
+            out[0] = Finding(
+                first.reason,
+                f"{first.summary}; −{drop:.0%} vs 4 weeks ago",
+                {**first.details, "drop": round(drop, 4)},
+            )
+        elif drop >= p["wau_mom_drop"] - 1e-9:
             out.append(
                 Finding(
                     "wau_mom_drop",

@@ -37,6 +37,13 @@ def test_usage_decline_wau_month_over_month(catalog: Catalog, latest: int, fires
     assert ("wau_mom_drop" in reasons(catalog, "usage_decline", s)) is fires
 
 
+def test_usage_decline_meeting_both_rules_is_one_alert(catalog: Catalog) -> None:
+    s = signals(wau=(40, 50, 100, 100, 100, 100, 100, 100))
+    hits = evaluate_play(catalog["usage_decline"], s, health())  # type: ignore[arg-type]
+    assert [h.reason for h in hits] == ["two_week_decline"]
+    assert "vs 4 weeks ago" in hits[0].summary
+
+
 @pytest.mark.parametrize(("tickets", "fires"), [(2, False), (3, True)])
 def test_ticket_spike_2_vs_3_tickets(catalog: Catalog, tickets: int, fires: bool) -> None:
     assert bool(reasons(catalog, "ticket_spike", signals(tickets_7d=tickets, tickets_28d=tickets))) is fires
