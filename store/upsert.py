@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam
@@ -90,10 +91,14 @@ def bulk_upsert(
     if any(defaults):
         filled = [(c, d) for c, d in zip(order, defaults, strict=True) if d is not None]
         rows = [{**{c: d() for c, d in filled}, **row} for row in rows]
-    pairs = list(zip(order, processors, strict=True))
-    if positional:
-        params: list[Any] = [tuple(p(row[c]) if p is not None else row[c] for c, p in pairs) for row in rows]
-    else:
-        params = [{c: p(row[c]) if p is not None else row[c] for c, p in pairs} for row in rows]
+    # Values are picked in one C-level call per row; only columns whose type converts are touched.
+    pick = itemgetter(*order)
+    convert = [(i, p) for i, p in enumerate(processors) if p is not None]
+    params: list[Any] = []
+    for row in rows:
+        values = list(pick(row)) if len(order) > 1 else [pick(row)]
+        for i, process in convert:
+            values[i] = process(values[i])
+        params.append(tuple(values) if positional else dict(zip(order, values, strict=True)))
     connection.exec_driver_sql(sql, params)
     return len(rows)

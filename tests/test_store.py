@@ -141,3 +141,15 @@ def test_deterministic_keys() -> None:
     assert keys.account_key("salesforce", "001A") == keys.account_key("salesforce", "001A")
     assert keys.account_key("salesforce", "001A") != keys.account_key("hubspot", "001A")
     assert keys.account_key("salesforce", "001A") != keys.contact_key("salesforce", "001A")
+
+
+def test_crm_keys_are_rfc4122_uuid5() -> None:
+    import uuid
+
+    for source, obj, crm_id in [
+        ("salesforce", "account", "001A"),
+        ("hubspot", "contact", "9" * 40),
+        ("x", "y", "é ü"),
+    ]:
+        expected = uuid.uuid5(keys._NAMESPACE, f"{source}:{obj}:{crm_id}")
+        assert keys.crm_key(source, obj, crm_id) == str(expected)
