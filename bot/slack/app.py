@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_sdk import WebClient
 
 from bot.slack.deps import SlackDeps
@@ -27,8 +28,12 @@ def build_bolt_app(client: WebClient, signing_secret: str, deps: SlackDeps) -> A
         token_verification_enabled=False,  # the composition root checks the token with auth.test itself
         request_verification_enabled=True,
         process_before_response=False,
-        # Bolt runs acks and lazy work (what follows each ack) here: a burst of clicks must not queue
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="slack-listener"),
+        # Bolt runs every listener's ack here; the work after an ack (lazy listeners) gets its own pool
+        # below, so a burst of clicks never waits behind earlier clicks' CRM and Slack calls.
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-ack"),
+    )
+    app.listener_runner.lazy_listener_runner = ThreadLazyListenerRunner(
+        logger=app.logger, executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-work")
     )
     listeners = (
         alert_actions,
