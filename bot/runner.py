@@ -57,10 +57,11 @@ def start(container: Container, *, host: str = "127.0.0.1", port: int | None = N
         http = BotHttpServer(
             router, host=host, port=settings.slack_http_port if port is None else port
         ).start()
+    imported = container.import_directory()
     if container.scheduler is not None:
         container.scheduler.start()
     running = Running(container, http, socket_mode)
-    log.info("bot.started", mode=settings.slack_mode, url=running.events_url)
+    log.info("bot.started", mode=settings.slack_mode, url=running.events_url, slack_users=imported)
     return running
 
 

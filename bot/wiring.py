@@ -106,9 +106,19 @@ class Container:
     def drain(self) -> list[DrainResult]:
         return [drain_outbox(self.engine, crm.writeback, self.clock.now()) for crm in self.crms]
 
+    def import_directory(self) -> int:
+        """Refresh Slack users (email, name, role, timezone) so alerts find their owners."""
+        if self.slack is None:
+            return 0
+        from bot.services.directory import import_slack_users
+
+        roles = RoleConfig.from_csv(self.settings.admin_slack_ids, self.settings.manager_slack_ids)
+        return import_slack_users(self.engine, self.slack, roles)
+
     def jobs(self) -> list[Job]:
         s = self.settings
         return [
+            Job("directory", timedelta(hours=6), self.import_directory),
             Job("sync", timedelta(minutes=s.sync_interval_minutes), self.sync_all),
             Job("rescore", timedelta(minutes=s.rescore_interval_minutes), self.check_and_publish),
             Job("sla_sweep", timedelta(minutes=s.sla_sweep_interval_minutes), self.sweep_and_publish),

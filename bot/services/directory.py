@@ -23,7 +23,10 @@ def import_slack_users(
     default_manager: str | None = None,
 ) -> int:
     """Upsert every human Slack user with an email. `home_channels` and `crm_owner_ids` are keyed by
-    email; CSMs get `default_manager` as their manager when given. Returns how many users were stored."""
+    email; CSMs get `default_manager` as their manager when given. Returns how many users were stored.
+
+    Only users that `roles` names are made managers or admins; a later re-import keeps the values that
+    were not passed again."""
     rows = []
     for page in client.users_list(limit=200):
         for member in page.get("members") or []:
@@ -51,6 +54,18 @@ def import_slack_users(
                     "home_channel_id": (home_channels or {}).get(email),
                 }
             )
+    # Re-imports refresh who people are; what nobody passed in this time (home channels, CRM owner ids,
+    # managers) and what users chose (digest mode, active hours) stays as it was.
+    refreshed = ["email", "name", "role", "timezone"]
+    refreshed += [
+        column
+        for column, given in (
+            ("home_channel_id", home_channels),
+            ("crm_owner_id", crm_owner_ids),
+            ("manager_slack_id", default_manager),
+        )
+        if given
+    ]
     with unit_of_work(engine) as session:
-        bulk_upsert(session, SlackUser, rows, ("slack_user_id",))
+        bulk_upsert(session, SlackUser, rows, ("slack_user_id",), update_columns=refreshed)
     return len(rows)
