@@ -21,4 +21,4 @@ class SlackDeps:
     roles: RoleConfig = field(default_factory=RoleConfig)
     escalation_channel: str = "#cs-escalations"
     default_channel: str = "#cs-alerts"
-    after_change: Callable[[], None] | None = None  # e.g. wake the outbox drain
+    after_change: Callable[[], object] | None = None  # runs after each change, e.g. post new alerts now

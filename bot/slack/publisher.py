@@ -11,6 +11,7 @@ Owners who chose hourly or daily digests, or set active hours, get their alerts 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,6 +74,8 @@ class AlertPublisher:
         self._client = client
         self._rendering = rendering
         self._clock = clock or SystemClock()
+        # One publishing pass at a time: two passes reading the same unposted alert would post it twice.
+        self._publishing = threading.Lock()
         self._queue = PostQueue(
             post_client or client,
             digest_builder=self.digest_builder,
@@ -116,6 +119,10 @@ class AlertPublisher:
     def publish_pending(self, limit: int = 20_000) -> FlushReport:
         """Post what is due now: real-time alerts one by one, digest owners' alerts as one digest per
         channel; the rest stays waiting (no message) for a later run."""
+        with self._publishing:
+            return self._publish_pending(limit)
+
+    def _publish_pending(self, limit: int) -> FlushReport:
         with unit_of_work(self._engine) as session:
             rows = session.execute(
                 select(

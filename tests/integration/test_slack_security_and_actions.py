@@ -195,6 +195,8 @@ def test_champion_change_from_slash_command_updates_roles_and_crm_once(stack: St
         values["champion_new"] = successor
     assert stack.slack.submit_view("UCSM000", modal["id"], values).status == 200
     wait_for(lambda: _closed_champion(stack, account.id, departed))
+    posted = wait_for(lambda: _posted_departure(stack, account.id))  # posted at once, not at the next job
+    assert any(m["ts"] == posted.message_ts for m in stack.slack.messages(posted.channel_id))
     stack.container.drain()
     stack.container.drain()
     with unit_of_work(stack.engine) as session:
@@ -217,3 +219,14 @@ def _closed_champion(stack: Stack, account_id: str, contact_id: str) -> bool:
             )
         ).first()
         return role is not None and role.valid_to is not None
+
+
+def _posted_departure(stack: Stack, account_id: str) -> Alert | None:
+    with unit_of_work(stack.engine) as session:
+        return session.scalars(
+            select(Alert).where(
+                Alert.account_id == account_id,
+                Alert.play_id == "champion_departure",
+                Alert.message_ts.is_not(None),
+            )
+        ).first()
