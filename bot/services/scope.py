@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, case, exists, literal, or_, select, union
@@ -54,6 +55,12 @@ def book_scope(session: Session, label: str, owners: frozenset[str], user_id: st
         )
     )
     return Scope(label, owners, user_id=user_id, crm_owner_ids=frozenset(i for i in crm_owner_ids if i))
+
+
+def tier_for(arr: Decimal | float | None) -> str:
+    """The touch tier of one ARR figure, in Python (the same bands as `tier_expr`)."""
+    value = arr or 0
+    return "high" if value >= HIGH_TIER_ARR else "mid" if value >= MID_TIER_ARR else "tech"
 
 
 def tier_expr(arr_column: Any = Account.arr) -> Any:
