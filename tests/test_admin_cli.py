@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.logs import configure_logging
+from bot.settings import load_settings
 from store import outbox_repo
 from store.models import AlertEvent, OutboxItem, SyncRun
 from store.uow import unit_of_work
@@ -20,10 +23,12 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def cli_env(engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+def cli_env(engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("COLUMNS", "250")
-    return engine
+    yield engine
+    # the commands configure logging onto the runner's captured stream, closed by now: point it back
+    configure_logging(load_settings())
 
 
 def run(*args: str) -> tuple[int, str]:

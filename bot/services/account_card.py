@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services.account_search import AccountMatch, AccountSearch, find_accounts
-from bot.services.scope import HIGH_TIER_ARR, MID_TIER_ARR
+from bot.services.scope import tier_for
 from store.models import (
     STAKEHOLDER_ROLES,
     Account,
@@ -167,11 +167,6 @@ class AccountCard:
     outcomes: tuple[OutcomeLine, ...]  # newest first
 
 
-def _tier(arr: Decimal | None) -> str:
-    value = arr or Decimal(0)
-    return "high" if value >= HIGH_TIER_ARR else "mid" if value >= MID_TIER_ARR else "tech"
-
-
 def _stakeholders(session: Session, account_id: str, today: date) -> tuple[Stakeholder, ...]:
     rows = session.execute(
         select(StakeholderRole.role, StakeholderRole.valid_from, Contact)
@@ -251,7 +246,7 @@ def account_card(
         domain=account.domain,
         industry=account.industry,
         owner=account.crm_owner_id,
-        tier=_tier(account.arr),
+        tier=tier_for(account.arr),
         arr=account.arr,
         renewal_date=account.renewal_date,
         days_to_renewal=(account.renewal_date - today).days if account.renewal_date else None,

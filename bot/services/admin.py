@@ -2,7 +2,7 @@
 wrote to the CRM.
 
 - `sync_status`: the last run of every source and stream (counts, duration, status, first errors) with
-  when it last succeeded, newest source first.
+  when it last succeeded, ordered by source and stream.
 - `outbox_view`: counts per state and the items waiting (pending), failing (failed, with the CRM's error
   text) or parked (waiting for a person), oldest first.
 - `retry_outbox`: puts failed/parked items back in the queue (`store.outbox_repo.retry`).

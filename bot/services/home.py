@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.permissions import Role
 from bot.services.admin import OutboxView, StreamStatus, outbox_view, sync_status
 from bot.services.portfolio import PortfolioSummary, portfolio_summary
-from bot.services.scope import Scope, team_of
+from bot.services.scope import book_scope, team_of
 from plays.digests import DIGEST_MODES
 from store.models import Alert, SlackUser
 
@@ -67,7 +67,7 @@ def home_data(session: Session, user_id: str, role: Role, now: datetime) -> Home
             ),
         ),
         book=portfolio_summary(
-            session, Scope("book", frozenset({user_id}), user_id=user_id), now.date(), now=now
+            session, book_scope(session, "book", frozenset({user_id}), user_id), now.date(), now=now
         ),
         sla_breach_ids=breaches,
         sync=sync_status(session) if admin else None,

@@ -14,8 +14,9 @@ loops); `account_ids(scope, today)` is that as a SELECT of ids.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, case, exists, literal, or_, select, union
@@ -42,6 +43,24 @@ class Scope:
     tier: str | None = None
     renewal_within_days: int | None = None
     user_id: str | None = None  # whose book or team (the message shows it as a mention)
+    crm_owner_ids: frozenset[str] = frozenset()  # the owners' CRM owner ids: build with `book_scope`
+
+
+def book_scope(session: Session, label: str, owners: frozenset[str], user_id: str) -> Scope:
+    """A scope over these users' books, with their CRM owner ids looked up once: literal values let
+    the database use the accounts.crm_owner_id index (a subquery there was planned as a full scan)."""
+    # An account's CRM owner is a user's CRM owner id or their email, as in alert routing.
+    rows = session.execute(
+        select(SlackUser.crm_owner_id, SlackUser.email).where(SlackUser.slack_user_id.in_(sorted(owners)))
+    )
+    crm_owner_ids = frozenset(value for row in rows for value in row if value)
+    return Scope(label, owners, user_id=user_id, crm_owner_ids=crm_owner_ids)
+
+
+def tier_for(arr: Decimal | float | None) -> str:
+    """The touch tier of one ARR figure, in Python (the same bands as `tier_expr`)."""
+    value = arr or 0
+    return "high" if value >= HIGH_TIER_ARR else "mid" if value >= MID_TIER_ARR else "tech"
 
 
 def tier_expr(arr_column: Any = Account.arr) -> Any:
@@ -57,7 +76,7 @@ def restrict(query: _Q, scope: Scope, today: date) -> _Q:
     """Narrow a query that selects FROM accounts to the scope's live accounts."""
     query = query.where(Account.is_deleted.is_(False))
     if scope.owners is not None:
-        query = query.where(Account.id.in_(_book_of(sorted(scope.owners))))
+        query = query.where(Account.id.in_(_book_of(scope.owners, scope.crm_owner_ids)))
     if scope.tier == "high":
         query = query.where(Account.arr >= HIGH_TIER_ARR)
     elif scope.tier == "mid":
@@ -72,21 +91,17 @@ def restrict(query: _Q, scope: Scope, today: date) -> _Q:
     return query
 
 
-def _book_of(owners: list[str]) -> Any:
+def _book_of(owners: frozenset[str], crm_owner_ids: frozenset[str]) -> Any:
     """Account ids owned by these users, as a UNION of two index-driven branches (an OR in the outer
     query would scan every account): owner assignments, and unassigned accounts of their CRM owner ids."""
     assigned = select(CsmAssignment.account_id).where(
-        CsmAssignment.role == "owner", CsmAssignment.slack_user_id.in_(owners)
+        CsmAssignment.role == "owner", CsmAssignment.slack_user_id.in_(sorted(owners))
     )
+    if not crm_owner_ids:
+        return assigned
     other, owner = aliased(Account), aliased(CsmAssignment)
-    crm_owner_ids = union(  # the account's CRM owner is the user's CRM owner id or email, as in routing
-        select(SlackUser.crm_owner_id).where(
-            SlackUser.slack_user_id.in_(owners), SlackUser.crm_owner_id.is_not(None)
-        ),
-        select(SlackUser.email).where(SlackUser.slack_user_id.in_(owners), SlackUser.email.is_not(None)),
-    )
     unassigned = select(other.id).where(
-        other.crm_owner_id.in_(crm_owner_ids),
+        other.crm_owner_id.in_(sorted(crm_owner_ids)),
         ~exists().where(owner.account_id == other.id, owner.role == "owner").correlate(other),
     )
     return union(assigned, unassigned)
@@ -110,8 +125,8 @@ def _default(session: Session, viewer: str, role: Role) -> Scope:
     if role is Role.ADMIN:
         return Scope("whole book", None)
     if role is Role.MANAGER:
-        return Scope("team", team_of(session, viewer), user_id=viewer)
-    return Scope("book", frozenset({viewer}), user_id=viewer)
+        return book_scope(session, "team", team_of(session, viewer), viewer)
+    return book_scope(session, "book", frozenset({viewer}), viewer)
 
 
 def resolve_scope(session: Session, text: str, viewer: str, role: Role) -> Scope:
@@ -120,11 +135,11 @@ def resolve_scope(session: Session, text: str, viewer: str, role: Role) -> Scope
     if arg in ("", "default"):
         return _default(session, viewer, role)
     if arg == "me":
-        return Scope("book", frozenset({viewer}), user_id=viewer)
+        return book_scope(session, "book", frozenset({viewer}), viewer)
     if arg == "team":
         if role is Role.CSM:
             raise ScopeRefused("`/portfolio team` is for managers; try `/portfolio me`.")
-        return Scope("team", team_of(session, viewer), user_id=viewer)
+        return book_scope(session, "team", team_of(session, viewer), viewer)
     if arg == "all":
         if role is not Role.ADMIN:
             raise ScopeRefused("`/portfolio all` (the whole book) is for admins; try `/portfolio team`.")
@@ -134,17 +149,14 @@ def resolve_scope(session: Session, text: str, viewer: str, role: Role) -> Scope
         if tier not in TIERS:
             raise ScopeRefused(f"Unknown tier `{tier}`: use tier:high, tier:mid or tier:tech.")
         base = _default(session, viewer, role)
-        return Scope(f"{base.label}, tier: {tier}", base.owners, tier=tier, user_id=base.user_id)
+        return replace(base, label=f"{base.label}, tier: {tier}", tier=tier)
     if arg.startswith("segment:"):
         segment = arg.removeprefix("segment:")
         if segment != "renewal":
             raise ScopeRefused(f"Unknown segment `{segment}`: use segment:renewal.")
         base = _default(session, viewer, role)
-        return Scope(
-            f"{base.label}, segment: renewal",
-            base.owners,
-            renewal_within_days=RENEWAL_SEGMENT_DAYS,
-            user_id=base.user_id,
+        return replace(
+            base, label=f"{base.label}, segment: renewal", renewal_within_days=RENEWAL_SEGMENT_DAYS
         )
     match = _MENTION.match(arg)
     if match is None:
@@ -159,4 +171,4 @@ def resolve_scope(session: Session, text: str, viewer: str, role: Role) -> Scope
             raise ScopeRefused("CSMs see their own book only; managers see their team's.")
         if role is Role.MANAGER and user_id not in team_of(session, viewer):
             raise ScopeRefused(f"<@{user_id}> is not on your team.")
-    return Scope("book", frozenset({user_id}), user_id=user_id)
+    return book_scope(session, "book", frozenset({user_id}), user_id)

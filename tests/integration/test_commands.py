@@ -11,7 +11,7 @@ import requests
 from PIL import Image
 from sqlalchemy import func, select
 
-from bot.services.scope import Scope, account_ids
+from bot.services.scope import Scope, account_ids, book_scope
 from connectors.writeback import OUTCOME_ACTIVITY
 from sandbox.httpbase import Fault
 from store import outbox_repo
@@ -23,7 +23,8 @@ from tests.integration.replies import CHANNEL, ask, blocks_text, ephemeral_for, 
 
 def _book_size(stack: Stack, owners: frozenset[str] | None) -> int:
     with unit_of_work(stack.engine) as session:
-        ids = account_ids(Scope("x", owners), date.today()).subquery()
+        scope = Scope("x", None) if owners is None else book_scope(session, "x", owners, sorted(owners)[0])
+        ids = account_ids(scope, date.today()).subquery()
         return int(session.scalar(select(func.count()).select_from(ids)) or 0)
 
 
