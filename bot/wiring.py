@@ -18,12 +18,13 @@ from sqlalchemy import Engine, select
 from bot.leader import leader_lock_for
 from bot.permissions import RoleConfig
 from bot.scheduler import Job, LeaderScheduler
-from bot.services.check import EngineConfig, run_check, run_sweep
+from bot.services.check import CheckSummary, EngineConfig, run_check, run_sweep
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app
 from bot.slack.crm_links import CrmLinks
 from bot.slack.deps import SlackDeps
 from bot.slack.publisher import AlertPublisher, Rendering
+from connectors.errors import ConnectorError
 from connectors.sync import RunResult
 from connectors.writeback import DrainResult, WriteBackClient, drain_outbox
 from plays.catalog import Catalog, load_catalog
@@ -59,12 +60,17 @@ class Container:
 
     # --- job bodies -------------------------------------------------------------------------------
     def sync_all(self, full: bool = False) -> list[RunResult]:
+        """Sync every configured CRM. One CRM failing (bad token, exhausted retries) is recorded in
+        sync_runs and logged, and the others still sync."""
         results: list[RunResult] = []
         for crm in self.crms:
-            results.extend(crm.sync(full))
+            try:
+                results.extend(crm.sync(full))
+            except ConnectorError as exc:
+                log.error("sync.crm_failed", crm=crm.name, error=str(exc))
         return results
 
-    def check(self) -> object:
+    def check(self) -> CheckSummary:
         return run_check(
             self.engine,
             EngineConfig(self.catalog, default_channel=self.settings.default_alert_channel),
@@ -93,7 +99,7 @@ class Container:
         self.last_refresh = started
         return report
 
-    def check_and_publish(self) -> object:
+    def check_and_publish(self) -> CheckSummary:
         summary = self.check()
         self.publish()
         return summary
