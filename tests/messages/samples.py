@@ -23,17 +23,9 @@ from messages.surface_models import (
     SyncRunLine,
     SyncStatus,
 )
+from plays.catalog import PLAY_IDS
 
 INJECTION = "<!channel> *bold* <https://evil|click>"
-PLAY_IDS = (
-    "usage_decline",
-    "ticket_spike",
-    "nps_detractor",
-    "renewal_risk",
-    "champion_departure",
-    "milestone",
-    "renewal_window",
-)
 NS = uuid.UUID("6f1c1f3e-5b1e-4c55-9a43-0e7a4d0c2b11")
 FIRED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
