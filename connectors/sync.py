@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy import Engine, update
 
 from connectors.errors import ConnectorError, RateLimited
+from connectors.prefetch import prefetched
 from store import sync_repo
 from store.base import Base, table_of
 from store.types import utcnow
@@ -121,7 +122,8 @@ def run_stream(
     result = RunResult(stream.source, stream.name, status="running")
     started = time.perf_counter()
     try:
-        for page in stream.pages(cursor, full=full):
+        # the next page is fetched and mapped while this one is written (order and errors preserved)
+        for page in prefetched(stream.pages(cursor, full=full), name=f"{stream.source}-{stream.name}"):
             upserted, deleted = apply_page(engine, stream.source, stream.name, page)
             result.records_read += page.records_read
             result.records_upserted += upserted

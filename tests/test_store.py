@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import DateTime, Engine, func, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from store import keys, outbox_repo, sync_repo
 from store.models import Account, Alert, OutboxItem
+from store.types import UTCDateTime
 from store.uow import unit_of_work
 from store.upsert import bulk_upsert
 
@@ -153,3 +155,24 @@ def test_crm_keys_are_rfc4122_uuid5() -> None:
     ]:
         expected = uuid.uuid5(keys._NAMESPACE, f"{source}:{obj}:{crm_id}")
         assert keys.crm_key(source, obj, crm_id) == str(expected)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 30, 5, 123456, tzinfo=UTC),
+        datetime(2026, 3, 29, 3, 30, 0, 7, tzinfo=timezone(timedelta(hours=2))),
+        datetime(999, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_sqlite_datetime_binding_matches_the_generic_path(moment: datetime) -> None:
+    """The one-step SQLite processor stores exactly what SQLAlchemy's own DATETIME would store, so rows
+    written by the bulk upsert and by the ORM compare and sort alike."""
+    dialect = sqlite.dialect()
+    fast = UTCDateTime().bind_processor(dialect)
+    generic = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert fast(moment) == generic(moment.astimezone(UTC).replace(tzinfo=None))
+    assert fast(None) is None
+    with pytest.raises(ValueError, match="naive datetime"):
+        fast(datetime(2026, 1, 1))

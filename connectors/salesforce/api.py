@@ -25,6 +25,7 @@ from simple_salesforce.exceptions import SalesforceError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from connectors.errors import AuthError, ConnectorError, RateLimited, RecordRejected, TransientError
+from connectors.prefetch import prefetched
 from connectors.salesforce.client import SalesforceConfig, connect
 
 log = structlog.get_logger(__name__)
@@ -142,7 +143,11 @@ class SalesforceApi:
 
     # -- the calls the connector makes -----------------------------------------------------------------
     def query_pages(self, soql: str, *, include_deleted: bool) -> Iterator[tuple[list[dict[str, Any]], int]]:
-        """(records, totalSize) per page of `soql`, following nextRecordsUrl; each page is one API call."""
+        """(records, totalSize) per page of `soql`, following nextRecordsUrl; each page is one API call.
+        The next page is requested while the caller works on this one (`connectors.prefetch`)."""
+        return prefetched(self._pages(soql, include_deleted), depth=2, name="salesforce-query")
+
+    def _pages(self, soql: str, include_deleted: bool) -> Iterator[tuple[list[dict[str, Any]], int]]:
         timeout = self.config.timeout
         result = self.call(lambda sf: sf.query(soql, include_deleted=include_deleted, timeout=timeout))
         while True:

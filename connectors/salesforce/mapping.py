@@ -157,13 +157,19 @@ def _converter(column: Any) -> Callable[[Any], Any]:
 
 
 class RecordMapper:
-    """Maps records of one sObject to rows of one store table."""
+    """Maps records of one sObject to rows of one store table.
+
+    A page is mapped column by column: each field's values for the whole page go through one list
+    comprehension (the fast path). Only a column where something is off (an unknown picklist value, a
+    value that does not convert, an over-long string, an empty required field) is redone value by value
+    to report exactly which record and value, with the same outcome as mapping records one by one.
+    """
 
     def __init__(self, mapping: EntityMapping) -> None:
         self.mapping = mapping
         model = ENTITIES[mapping.entity]
         columns = model.__table__.columns
-        self._plan = []
+        self._plan: list[_Column] = []
         # (store column, Salesforce field, "account" | "contact") for columns that reference a parent row
         self.parents: list[tuple[str, str, str]] = [
             (spec.column, spec.sf_field, spec.transform.removesuffix("_key"))
@@ -172,11 +178,16 @@ class RecordMapper:
         ]
         for spec in mapping.fields:
             column = columns[spec.column]
-            required = not column.nullable and column.default is None and column.server_default is None
-            length = column.type.length if isinstance(column.type, String) else None
-            transform = TRANSFORMS[spec.transform] if spec.transform else None
             self._plan.append(
-                (spec, _converter(column), transform, required, length, mapping.picklists.get(spec.column))
+                _Column(
+                    spec,
+                    _converter(column),
+                    TRANSFORMS[spec.transform] if spec.transform else None,
+                    required=not column.nullable and column.default is None and column.server_default is None,
+                    length=column.type.length if isinstance(column.type, String) else None,
+                    picklist=mapping.picklists.get(spec.column),
+                    sobject=mapping.sobject,
+                )
             )
 
     def soql_fields(self) -> list[str]:
@@ -188,41 +199,141 @@ class RecordMapper:
 
     def map(self, record: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Rejection]]:
         """The row for `record` (None when it cannot be written) and what was rejected on the way."""
-        row: dict[str, Any] = {}
-        rejected: list[Rejection] = []
-        rid = str(record.get("Id"))
-        for spec, convert, transform, required, length, picklist in self._plan:
-            raw = field_value(record, spec.sf_field)
-            value = None
-            if raw is not None:
+        rows, _kept, rejected = self.map_many([record])
+        return (rows[0] if rows else None), rejected
+
+    def map_many(
+        self, records: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[int], list[Rejection]]:
+        """(rows, the index in `records` of each row, rejections) for a page of records.
+
+        A record whose required column cannot be filled gets no row; its rejections up to that column
+        are reported (as mapping it alone would)."""
+        ids = [str(r.get("Id")) for r in records]
+        values: list[list[Any]] = []
+        problems: list[tuple[int, int, Rejection]] = []  # (record index, column position, rejection)
+        dropped: dict[int, int] = {}  # record index -> column position that dropped it
+        for position, column in enumerate(self._plan):
+            raw = column.read(records)
+            fast = column.convert_all(raw)
+            if fast is None:
+                fast = column.convert_each(raw, ids, position, problems, dropped)
+            values.append(fast)
+        rejected = [
+            rejection
+            for index, position, rejection in sorted(problems, key=lambda p: (p[0], p[1]))
+            if position <= dropped.get(index, position)
+        ]
+        names = [c.spec.column for c in self._plan]
+        kept = [i for i in range(len(records)) if i not in dropped] if dropped else list(range(len(records)))
+        by_record = list(zip(*values, strict=True)) if values else [() for _ in records]
+        rows = [dict(zip(names, by_record[i], strict=True)) for i in kept]
+        if self.mapping.extra:
+            extra = list(self.mapping.extra.items())
+            for row, i in zip(rows, kept, strict=True):
+                row["extra"] = {key: field_value(records[i], path) for key, path in extra}
+        return rows, kept, rejected
+
+
+_UNKNOWN = object()
+
+
+@dataclass(frozen=True)
+class _Column:
+    spec: FieldSpec
+    convert: Callable[[Any], Any]
+    transform: Callable[[Any], Any] | None
+    required: bool
+    length: int | None
+    picklist: dict[str, str | None] | None
+    sobject: str
+
+    def read(self, records: list[dict[str, Any]]) -> list[Any]:
+        path = self.spec.sf_field
+        if "." not in path:
+            return [r.get(path) for r in records]
+        return [field_value(r, path) for r in records]
+
+    def _value(self, raw: Any) -> Any:
+        """The store value for one raw value; raises ValueError/TypeError when it is unusable."""
+        if self.transform is not None:
+            raw = self.transform(raw)
+            if raw is None:
+                return None
+        return self.convert(raw)
+
+    def convert_all(self, raw: list[Any]) -> list[Any] | None:
+        """The whole column converted, or None when any value needs a closer look."""
+        if self.picklist is not None:
+            picklist = self.picklist
+            raw = [picklist.get(v, _UNKNOWN) if v is not None else None for v in raw]
+            if any(v is _UNKNOWN for v in raw):
+                return None
+        convert = self.convert if self.transform is None else self._value
+        try:
+            out = [convert(v) if v is not None else None for v in raw]
+        except (ValueError, TypeError):
+            return None
+        if self.required and None in out:
+            return None
+        if self.length is not None and max(map(len, filter(None, out)), default=0) > self.length:
+            return None  # String columns: every value is a str or None
+        return out
+
+    def convert_each(
+        self,
+        raw: list[Any],
+        ids: list[str],
+        position: int,
+        problems: list[tuple[int, int, Rejection]],
+        dropped: dict[int, int],
+    ) -> list[Any]:
+        """The column value by value, reporting each problem; drops records lacking a required value."""
+        spec, sobject = self.spec, self.sobject
+        out: list[Any] = []
+        for index, original in enumerate(raw):
+            value, failed = None, False
+            if original is not None:
                 try:
-                    if picklist is not None:
-                        if raw not in picklist:
-                            raise _Unusable(f"unknown picklist value {raw!r}")
-                        raw = picklist[raw]
-                    if raw is not None:
-                        value = convert(transform(raw) if transform else raw)
+                    mapped = original
+                    if self.picklist is not None:
+                        if original not in self.picklist:
+                            raise _Unusable(f"unknown picklist value {original!r}")
+                        mapped = self.picklist[original]
+                    if mapped is not None:
+                        value = self._value(mapped)
                 except (ValueError, TypeError) as exc:
-                    rejected.append(
-                        Rejection(rid, f"{self.mapping.sobject}.{spec.sf_field}: {exc}", spec.sf_field)
-                    )
-                    value = None
-                if isinstance(value, str) and length is not None and len(value) > length:
-                    rejected.append(
-                        Rejection(
-                            rid,
-                            f"{spec.sf_field}: truncated from {len(value)} to {length} chars",
-                            spec.sf_field,
+                    problems.append(
+                        (
+                            index,
+                            position,
+                            Rejection(ids[index], f"{sobject}.{spec.sf_field}: {exc}", spec.sf_field),
                         )
                     )
-                    value = value[:length]
-            if value is None and required:
-                if raw is None and picklist is not None and field_value(record, spec.sf_field) in picklist:
-                    return None, rejected  # a known value we deliberately do not track
-                if not rejected or rejected[-1].field != spec.sf_field:
-                    rejected.append(Rejection(rid, f"{spec.sf_field}: required but empty", spec.sf_field))
-                return None, rejected
-            row[spec.column] = value
-        if self.mapping.extra:
-            row["extra"] = {key: field_value(record, path) for key, path in self.mapping.extra.items()}
-        return row, rejected
+                    value, failed = None, True
+                if isinstance(value, str) and self.length is not None and len(value) > self.length:
+                    problems.append(
+                        (
+                            index,
+                            position,
+                            Rejection(
+                                ids[index],
+                                f"{spec.sf_field}: truncated from {len(value)} to {self.length} chars",
+                                spec.sf_field,
+                            ),
+                        )
+                    )
+                    value = value[: self.length]
+            if value is None and self.required and index not in dropped:
+                untracked = self.picklist is not None and original in self.picklist and not failed
+                if not untracked and not failed:
+                    problems.append(
+                        (
+                            index,
+                            position,
+                            Rejection(ids[index], f"{spec.sf_field}: required but empty", spec.sf_field),
+                        )
+                    )
+                dropped[index] = position
+            out.append(value)
+        return out

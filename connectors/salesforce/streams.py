@@ -89,45 +89,46 @@ class SObjectStream:
     def _page(self, records: list[dict[str, Any]]) -> Page:
         page = Page(records_read=len(records))
         now = datetime.now(UTC)
-        rows: list[dict[str, Any]] = []
-        deleted: list[str] = []
+        if self.key is not None:
+            deleted = [self.key(SOURCE, r["Id"]) for r in records if r["IsDeleted"]]
+            if deleted:
+                records = [r for r in records if not r["IsDeleted"]]
+            page.deletes[self.model] = deleted
+        rows, kept, rejected = self.mapper.map_many(records)
+        page.rejected.extend(rejected)
+        if len(kept) != len(records):
+            records = [records[i] for i in kept]
         parents: dict[str, dict[str, str]] = {"account": {}, "contact": {}}
-        for record in records:
-            if record["IsDeleted"] and self.key is not None:
-                deleted.append(self.key(SOURCE, record["Id"]))
-                continue
-            row, rejected = self.mapper.map(record)
-            page.rejected.extend(rejected)
-            if row is None:
-                continue
-            if self.key is None:
+        for column, sf_field, parent in self.mapper.parents:
+            found = parents[parent]
+            for row, record in zip(rows, records, strict=True):
+                if row[column] is not None:
+                    found[row[column]] = str(field_value(record, sf_field))
+        page.writes.extend(_parent_stubs(parents, now))
+        if self.key is None:
+            for row, record in zip(rows, records, strict=True):
                 row.update(
                     source=SOURCE,
                     crm_id=record["Id"],
                     recorded_by=None,
                     valid_to=_parse(record["SystemModstamp"]).date() if record["IsDeleted"] else None,
                 )
-            else:
-                row.update(
-                    id=self.key(SOURCE, record["Id"]),
-                    source=SOURCE,
-                    crm_id=record["Id"],
-                    crm_modified_at=_parse(record["SystemModstamp"]),
-                    is_deleted=False,
-                    synced_at=now,
-                )
-            rows.append(row)
-            for column, sf_field, parent in self.mapper.parents:
-                if row[column] is not None:
-                    parents[parent][row[column]] = str(field_value(record, sf_field))
-        page.writes.extend(_parent_stubs(parents, now))
-        if self.key is None:
             page.writes.append(
                 TableWrite(self.model, _dedupe_roles(rows), ROLE_CONFLICT, ("valid_to", "crm_id", "source"))
             )
         else:
+            key = self.key
+            for row, record in zip(rows, records, strict=True):
+                crm_id = record["Id"]
+                row.update(
+                    id=key(SOURCE, crm_id),
+                    source=SOURCE,
+                    crm_id=crm_id,
+                    crm_modified_at=_parse(record["SystemModstamp"]),
+                    is_deleted=False,
+                    synced_at=now,
+                )
             page.writes.append(TableWrite(self.model, rows))
-            page.deletes[self.model] = deleted
         return page
 
 
