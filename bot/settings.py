@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     salesforce_api_version: str = "59.0"
     salesforce_ca_file: Path | None = None
     salesforce_mapping_file: Path | None = None
+    salesforce_records_per_commit: int = Field(default=10_000, ge=1)
 
     # HubSpot
     hubspot_access_token: SecretStr | None = None

@@ -148,7 +148,8 @@ def crm_connections(settings: Settings, engine: Engine) -> list[CrmConnection]:
         mapping = load_mapping(settings.salesforce_mapping_file)
 
         def sync_sf(full: bool) -> list[RunResult]:
-            return sync_salesforce(engine, build_streams(api, mapping), full=full)
+            streams = build_streams(api, mapping, records_per_commit=settings.salesforce_records_per_commit)
+            return sync_salesforce(engine, streams, full=full)
 
         connections.append(CrmConnection("salesforce", sync_sf, SalesforceWriteBack(api)))
     if settings.hubspot_access_token is not None:

@@ -52,6 +52,33 @@ class Page:
     requests_made: int = 0
 
 
+def merge_pages(pages: list[Page]) -> Page:
+    """Several pages as one transaction: rows for the same table and conflict rule in one write.
+
+    A large transaction writes each index page it touches once instead of once per small page (on
+    SQLite with random uuid keys that is most of the I/O). Pages must come from one query, which names
+    a record at most once, so the order of upserts and deletes across the merged pages cannot matter."""
+    if len(pages) == 1:
+        return pages[0]
+    merged: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    deletes: dict[type[Base], list[str]] = {}
+    for page in pages:
+        for w in page.writes:
+            merged.setdefault((w.model, w.conflict_columns, w.update_columns), []).extend(w.rows)
+        for model, ids in page.deletes.items():
+            deletes.setdefault(model, []).extend(ids)
+    return Page(
+        writes=[
+            TableWrite(model, rows, conflict, update) for (model, conflict, update), rows in merged.items()
+        ],
+        deletes=deletes,
+        rejected=[r for p in pages for r in p.rejected],
+        cursor=pages[-1].cursor,
+        records_read=sum(p.records_read for p in pages),
+        requests_made=sum(p.requests_made for p in pages),
+    )
+
+
 class Stream(Protocol):
     source: str
     name: str

@@ -47,7 +47,9 @@ def run(full: bool) -> None:
         except ConfigurationError as exc:
             raise ConfigError(str(exc)) from None
     engine = engine_for(settings)
-    streams = build_streams(SalesforceApi(config), mapping)
+    streams = build_streams(
+        SalesforceApi(config), mapping, records_per_commit=settings.salesforce_records_per_commit
+    )
     columns = (
         TextColumn("{task.description:<24}"),
         BarColumn(),

@@ -23,7 +23,7 @@ from typing import Any
 from connectors.errors import MappingError
 from connectors.hubspot import mapping as m
 from connectors.hubspot.calls import HubSpotCalls
-from connectors.sync import Page, Rejection, TableWrite
+from connectors.sync import Page, Rejection, TableWrite, merge_pages
 from store import keys
 from store.base import Base
 from store.models import Account, Contact, Deal, Ticket
@@ -39,25 +39,6 @@ KEY_FNS = {
 }
 # What each object needs to know about its parents: read with list pages / v4 batch read after search.
 PARENTS = {"companies": (), "contacts": (), "deals": ("companies",), "tickets": ("companies", "contacts")}
-
-
-def merge_pages(pages: list[Page]) -> Page:
-    """Several pages as one transaction: rows for the same table and conflict rule in one write."""
-    if len(pages) == 1:
-        return pages[0]
-    merged: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for page in pages:
-        for w in page.writes:
-            merged.setdefault((w.model, w.conflict_columns, w.update_columns), []).extend(w.rows)
-    return Page(
-        writes=[
-            TableWrite(model, rows, conflict, update) for (model, conflict, update), rows in merged.items()
-        ],
-        rejected=[r for p in pages for r in p.rejected],
-        cursor=pages[-1].cursor,
-        records_read=sum(p.records_read for p in pages),
-        requests_made=sum(p.requests_made for p in pages),
-    )
 
 
 def _ms(value: datetime | None) -> int:

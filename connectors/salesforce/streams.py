@@ -5,10 +5,11 @@ Each stream runs one queryAll (live and deleted records) ordered by SystemModsta
     SELECT <mapped fields> FROM <sObject> [WHERE SystemModstamp >= <cursor - overlap>]
     ORDER BY SystemModstamp, Id
 
-and yields one `Page` per Salesforce page (2,000 records). The cursor after a page is the highest
-SystemModstamp seen so far, committed with the page's rows by the runner, so a crash resumes from the
-last committed page. The next run starts `overlap` before the cursor to catch writes that committed late
-in Salesforce; re-reading a record is harmless because every write is an upsert.
+and yields one `Page` per `records_per_commit` records (five Salesforce pages of 2,000 merged, so each
+transaction rewrites the store's index pages once for 10,000 rows). The cursor after a page is the
+highest SystemModstamp seen so far, committed with the page's rows by the runner, so a crash resumes
+from the last committed page. The next run starts `overlap` before the cursor to catch writes that
+committed late in Salesforce; re-reading a record is harmless because every write is an upsert.
 
 Deleted records mark their store row `is_deleted`; a deleted OpportunityContactRole closes the
 stakeholder role (valid_to = the day it was deleted). Streams run parents first (STREAM_ORDER) because
@@ -26,7 +27,7 @@ from sqlalchemy import Engine
 
 from connectors.salesforce.api import SalesforceApi
 from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, field_value, load_mapping
-from connectors.sync import Page, RunResult, TableWrite, run_streams
+from connectors.sync import Page, RunResult, TableWrite, merge_pages, run_streams
 from store import keys
 from store.base import Base
 from store.models import Account, Contact, Deal, StakeholderRole, Ticket
@@ -61,6 +62,7 @@ class SObjectStream:
     key: Callable[[str, str], str] | None  # store id from the Salesforce Id; None for stakeholder roles
     overlap: timedelta = timedelta(minutes=5)
     source: str = SOURCE
+    records_per_commit: int = 10_000  # Salesforce pages (2,000 records) written per transaction, merged
 
     def __post_init__(self) -> None:
         self.mapper = RecordMapper(self.mapping)
@@ -77,14 +79,25 @@ class SObjectStream:
         since: str | None = None if full else cursor.get("system_modstamp")
         high = since or ""
         requests_before = self.api.requests_made
-        for records, total in self.api.query_pages(self.soql(since), include_deleted=True):
-            self.expected = total
-            page = self._page(records)
-            high = max([high, *(r["SystemModstamp"] for r in records)])
-            page.cursor = {"system_modstamp": high} if high else {}
-            page.requests_made = self.api.requests_made - requests_before
-            requests_before = self.api.requests_made
-            yield page
+        group: list[Page] = []
+        try:
+            for records, total in self.api.query_pages(self.soql(since), include_deleted=True):
+                self.expected = total
+                page = self._page(records)
+                high = max([high, *(r["SystemModstamp"] for r in records)])
+                page.cursor = {"system_modstamp": high} if high else {}
+                page.requests_made = self.api.requests_made - requests_before
+                requests_before = self.api.requests_made
+                group.append(page)
+                if sum(p.records_read for p in group) >= self.records_per_commit:
+                    yield merge_pages(group)
+                    group = []
+        except Exception:
+            if group:  # a limit or failure mid-group: keep what arrived before it, then stop
+                yield merge_pages(group)
+            raise
+        if group:
+            yield merge_pages(group)
 
     def _page(self, records: list[dict[str, Any]]) -> Page:
         page = Page(records_read=len(records))
@@ -170,12 +183,17 @@ def build_streams(
     mapping: dict[str, EntityMapping] | None = None,
     *,
     overlap: timedelta = timedelta(minutes=5),
+    records_per_commit: int = 10_000,
 ) -> list[SObjectStream]:
     mapping = mapping or load_mapping()
     out = []
     for name in STREAM_ORDER:
         entity, model, key = _ENTITY[name]
-        out.append(SObjectStream(name, api, mapping[entity], model, key, overlap))
+        out.append(
+            SObjectStream(
+                name, api, mapping[entity], model, key, overlap, records_per_commit=records_per_commit
+            )
+        )
     return out
 
 

@@ -49,6 +49,7 @@ def _env(db_url: str, sandbox: SalesforceSandbox) -> dict[str, str]:
         SALESFORCE_INSTANCE_URL=info["instance_url"],
         SALESFORCE_SESSION_ID=info["session_id"],
         SALESFORCE_CA_FILE=info["ca_file"],
+        SALESFORCE_RECORDS_PER_COMMIT="1",  # a commit per page, so a kill can land between two
         PYTHONPATH=str(REPO),
     )
     return env

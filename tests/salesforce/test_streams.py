@@ -233,3 +233,22 @@ def test_a_child_created_after_its_parent_stream_ran_does_not_break_the_sync(
         ).scalar_one()
     assert contact_account == keys.account_key("salesforce", new_account)
     assert store_digest(engine) == sandbox_digest(sf_sandbox)
+
+
+def test_pages_are_merged_into_transactions_of_records_per_commit(
+    engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi
+) -> None:
+    """Salesforce pages (25 here) are written 50 records to a transaction; the merged page carries the
+    cursor of its last Salesforce page, and the store still ends up equal to the sandbox."""
+    contacts = len(sf_sandbox.records("Contact", include_deleted=True))
+    assert contacts > 25  # two or more Salesforce pages
+    stream = next(s for s in build_streams(api, records_per_commit=50) if s.name == "Contact")
+    pages = list(stream.pages({}, full=True))
+    assert len(pages) == -(-contacts // 50)
+    assert [p.records_read for p in pages[:-1]] == [50] * (len(pages) - 1)
+    assert sum(p.records_read for p in pages) == contacts
+    assert sum(p.requests_made for p in pages) == -(-contacts // 25)
+    highest = max(r["SystemModstamp"] for r in sf_sandbox.records("Contact", include_deleted=True))
+    assert pages[-1].cursor == {"system_modstamp": highest}
+    sync_salesforce(engine, build_streams(api, records_per_commit=50), full=True)
+    assert store_digest(engine) == sandbox_digest(sf_sandbox)
