@@ -91,16 +91,13 @@ def bulk_upsert(
     if any(defaults):
         filled = [(c, d) for c, d in zip(order, defaults, strict=True) if d is not None]
         rows = [{**{c: d() for c, d in filled}, **row} for row in rows]
-    # Values are picked in one C-level call per row and converted column by column, so only the
-    # columns whose type converts cost a Python call per value.
-    pick = itemgetter(*order)
-    picked = [pick(row) for row in rows] if len(order) > 1 else [(pick(row),) for row in rows]
-    convert = [(i, p) for i, p in enumerate(processors) if p is not None]
-    if convert:
-        by_column: list[tuple[Any, ...]] = list(zip(*picked, strict=True))
-        for i, process in convert:
-            by_column[i] = tuple(map(process, by_column[i]))
-        picked = list(zip(*by_column, strict=True))
+    # Each column is read out of the rows and converted in one C-level pass (only columns whose type
+    # converts cost a Python call per value), then the columns are zipped into parameter tuples.
+    by_column = [
+        list(map(process, map(itemgetter(name), rows))) if process else list(map(itemgetter(name), rows))
+        for name, process in zip(order, processors, strict=True)
+    ]
+    picked = list(zip(*by_column, strict=True))
     params: list[Any] = picked if positional else [dict(zip(order, v, strict=True)) for v in picked]
     connection.exec_driver_sql(sql, params)
     return len(rows)

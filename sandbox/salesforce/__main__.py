@@ -24,6 +24,9 @@ def main(
     page_size: int = typer.Option(2000),
     daily_limit: int = typer.Option(100_000_000),
     cases: bool = typer.Option(True, help="Load the portfolio's tickets as Cases."),
+    query_latency: float = typer.Option(
+        0.0, help="Seconds every query page waits before answering (a WAN round trip plus server time)."
+    ),
 ) -> None:
     sandbox = start_salesforce(
         generate(accounts, seed),
@@ -33,6 +36,8 @@ def main(
         daily_limit=daily_limit,
         with_cases=cases,
     )
+    if query_latency > 0:
+        sandbox.stall(r"/query", seconds=query_latency, count=sys.maxsize)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
