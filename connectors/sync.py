@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import Engine, update
+from sqlalchemy.engine import Dialect
 
 from connectors.errors import ConnectorError, RateLimited
 from connectors.prefetch import prefetched
@@ -22,7 +23,7 @@ from store import sync_repo
 from store.base import Base, table_of
 from store.types import utcnow
 from store.uow import unit_of_work
-from store.upsert import bulk_upsert
+from store.upsert import PreparedUpsert, prepare_upsert
 
 log = structlog.get_logger(__name__)
 
@@ -109,18 +110,27 @@ class RunResult:
         }
 
 
-def apply_page(engine: Engine, source: str, stream: str, page: Page) -> tuple[int, int]:
+def prepare_writes(dialect: Dialect, page: Page) -> list[PreparedUpsert]:
+    """The page's upserts as driver-ready statements (done in the reader thread, off the writer's path)."""
+    return [
+        prepare_upsert(dialect, w.model, w.rows, w.conflict_columns, w.update_columns) for w in page.writes
+    ]
+
+
+def apply_page(
+    engine: Engine,
+    source: str,
+    stream: str,
+    page: Page,
+    prepared: list[PreparedUpsert] | None = None,
+) -> tuple[int, int]:
     """Write one page and its cursor in one transaction. Returns (rows upserted, rows deleted)."""
     upserted = deleted = 0
+    if prepared is None:
+        prepared = prepare_writes(engine.dialect, page)
     with unit_of_work(engine) as session:
-        for write in page.writes:
-            upserted += bulk_upsert(
-                session,
-                write.model,
-                write.rows,
-                write.conflict_columns,
-                write.update_columns,
-            )
+        for statement in prepared:
+            upserted += statement.execute(session)
         for model, ids in page.deletes.items():
             if ids:
                 table = table_of(model)
@@ -130,6 +140,16 @@ def apply_page(engine: Engine, source: str, stream: str, page: Page) -> tuple[in
                 deleted += len(ids)
         sync_repo.set_cursor(session, source, stream, page.cursor)
     return upserted, deleted
+
+
+def _prepared(dialect: Dialect, pages: Iterator[Page]) -> Iterator[tuple[Page, list[PreparedUpsert]]]:
+    try:
+        for page in pages:
+            yield page, prepare_writes(dialect, page)
+    finally:  # a stopped sync closes the stream's generator (and its HTTP reader) at once
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()
 
 
 def run_stream(
@@ -149,9 +169,10 @@ def run_stream(
     result = RunResult(stream.source, stream.name, status="running")
     started = time.perf_counter()
     try:
-        # the next page is fetched and mapped while this one is written (order and errors preserved)
-        for page in prefetched(stream.pages(cursor, full=full), name=f"{stream.source}-{stream.name}"):
-            upserted, deleted = apply_page(engine, stream.source, stream.name, page)
+        # the next page is fetched, mapped and prepared while this one is written (order and errors kept)
+        staged = _prepared(engine.dialect, stream.pages(cursor, full=full))
+        for page, prepared in prefetched(staged, name=f"{stream.source}-{stream.name}"):
+            upserted, deleted = apply_page(engine, stream.source, stream.name, page, prepared)
             result.records_read += page.records_read
             result.records_upserted += upserted
             result.records_deleted += deleted

@@ -8,6 +8,7 @@ one tight loop. That keeps SQLAlchemy's per-row statement machinery out of the s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -66,6 +67,52 @@ def _compiled(
     return str(compiled), order, processors, defaults, positional
 
 
+@dataclass(frozen=True)
+class PreparedUpsert:
+    """An upsert ready for the driver: SQL and converted parameters. Preparing needs only the dialect,
+    so a sync prepares the next page in its reader thread while the current one is written."""
+
+    sql: str
+    params: list[Any]
+
+    def execute(self, session: Session) -> int:
+        """Send the statement inside the session's transaction; returns the number of rows sent."""
+        if self.params:
+            session.connection().exec_driver_sql(self.sql, self.params)
+        return len(self.params)
+
+
+def prepare_upsert(
+    dialect: Dialect,
+    target: type[Base] | Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict_columns: Sequence[str],
+    update_columns: Sequence[str] | None = None,
+) -> PreparedUpsert:
+    """The statement and parameters `bulk_upsert` sends (see there), without a connection."""
+    if not rows:
+        return PreparedUpsert("", [])
+    table = table_of(target)
+    columns = tuple(rows[0])
+    if update_columns is None:
+        update_columns = [c for c in columns if c not in conflict_columns]
+    sql, order, processors, defaults, positional = _compiled(
+        table, dialect, columns, tuple(conflict_columns), tuple(update_columns)
+    )
+    if any(defaults):
+        filled = [(c, d) for c, d in zip(order, defaults, strict=True) if d is not None]
+        rows = [{**{c: d() for c, d in filled}, **row} for row in rows]
+    # Each column is read out of the rows and converted in one C-level pass (only columns whose type
+    # converts cost a Python call per value), then the columns are zipped into parameter tuples.
+    by_column = [
+        list(map(process, map(itemgetter(name), rows))) if process else list(map(itemgetter(name), rows))
+        for name, process in zip(order, processors, strict=True)
+    ]
+    picked = list(zip(*by_column, strict=True))
+    params: list[Any] = picked if positional else [dict(zip(order, v, strict=True)) for v in picked]
+    return PreparedUpsert(sql, params)
+
+
 def bulk_upsert(
     session: Session,
     target: type[Base] | Table,
@@ -80,24 +127,5 @@ def bulk_upsert(
     """
     if not rows:
         return 0
-    table = table_of(target)
-    columns = tuple(rows[0])
-    if update_columns is None:
-        update_columns = [c for c in columns if c not in conflict_columns]
-    connection = session.connection()
-    sql, order, processors, defaults, positional = _compiled(
-        table, connection.dialect, columns, tuple(conflict_columns), tuple(update_columns)
-    )
-    if any(defaults):
-        filled = [(c, d) for c, d in zip(order, defaults, strict=True) if d is not None]
-        rows = [{**{c: d() for c, d in filled}, **row} for row in rows]
-    # Each column is read out of the rows and converted in one C-level pass (only columns whose type
-    # converts cost a Python call per value), then the columns are zipped into parameter tuples.
-    by_column = [
-        list(map(process, map(itemgetter(name), rows))) if process else list(map(itemgetter(name), rows))
-        for name, process in zip(order, processors, strict=True)
-    ]
-    picked = list(zip(*by_column, strict=True))
-    params: list[Any] = picked if positional else [dict(zip(order, v, strict=True)) for v in picked]
-    connection.exec_driver_sql(sql, params)
-    return len(rows)
+    dialect = session.connection().dialect
+    return prepare_upsert(dialect, target, rows, conflict_columns, update_columns).execute(session)
