@@ -108,6 +108,10 @@ class SlackSandbox:
               selected: Any = None, tamper: Tamper = Tamper()) -> Delivery:  # fmt: skip
         return self.actor.click(user, channel, ts, action_id, value, selected, tamper)
 
+    def prepare_click(self, user: str, channel: str, ts: str, action_id: str, value: str | None = None,
+                      selected: Any = None) -> Delivery:  # fmt: skip
+        return self.actor.prepare_click(user, channel, ts, action_id, value, selected)
+
     def click_view(self, user: str, view_id: str, action_id: str, value: str | None = None,
                    selected: Any = None, tamper: Tamper = Tamper()) -> Delivery:  # fmt: skip
         return self.actor.click_view(user, view_id, action_id, value, selected, tamper)
