@@ -137,6 +137,10 @@ class SlackSandbox:
     def deliveries(self) -> list[Delivery]:
         return self.actor.transport.records()
 
+    def api_calls(self, method: str) -> int:
+        """How many times `method` (e.g. ``auth.test``) was called with the bot's token."""
+        return self.api.calls[method]
+
     # -- reading the workspace ---------------------------------------------------------------------------
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """Every message in `channel` (id or name), ephemeral ones included (``ephemeral_for`` set)."""
