@@ -17,6 +17,8 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from bot.slack.after_ack import BusyGate
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 REPLAY_WINDOW_SECONDS = 5 * 60
@@ -72,6 +74,24 @@ def make_router(slack: WsgiApp, ingest: WsgiApp | None = None, guard: ReplayGuar
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     request_queue_size = 128
+    gate: BusyGate | None = None  # told of each request from accept to the answer's last byte
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self.gate is not None:
+            self.gate.enter()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            if self.gate is not None:
+                self.gate.leave()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            if self.gate is not None:
+                self.gate.leave()
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -80,12 +100,16 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class BotHttpServer:
-    """Serves a WSGI app on `host:port` (0 = a free port) in a background thread."""
+    """Serves a WSGI app on `host:port` (0 = a free port) in a background thread. With a `gate`, the
+    requests in flight are counted there (the work after Slack acks waits for a quiet moment)."""
 
-    def __init__(self, app: WsgiApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: WsgiApp, host: str = "127.0.0.1", port: int = 0, gate: BusyGate | None = None
+    ) -> None:
         self._server = make_server(
             host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
+        self._server.gate = gate
         self._thread: threading.Thread | None = None
 
     @property
