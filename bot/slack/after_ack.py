@@ -108,6 +108,10 @@ class QueuedLazyRunner(LazyListenerRunner):
                     worker.start()
         self._jobs.put(_Job(self._clock() + self._max_defer, job))
 
+    def pending(self) -> int:
+        """Jobs queued and not yet taken by a worker."""
+        return self._jobs.qsize()
+
     def join(self) -> None:
         """Wait until every queued job has run."""
         self._jobs.join()

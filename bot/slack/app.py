@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from slack_bolt import App
 from slack_sdk import WebClient
 
@@ -31,10 +29,10 @@ def build_bolt_app(
         signing_secret=signing_secret,
         token_verification_enabled=True,
         request_verification_enabled=True,
-        process_before_response=False,
-        # Bolt runs every listener's ack here; the work after an ack (lazy listeners) goes to `after_ack`,
-        # so a burst of clicks never waits behind earlier clicks' CRM and Slack calls.
-        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-ack"),
+        # Each listener's ack function runs in the request's own thread and is tiny (`ack_now`, or a form
+        # check); everything else is a lazy listener run by `after_ack` once the answer is out, so a burst
+        # of clicks never waits behind earlier clicks' store, CRM and Slack calls.
+        process_before_response=True,
     )
     app.listener_runner.lazy_listener_runner = after_ack or QueuedLazyRunner(app.logger)
     listeners = (
