@@ -67,7 +67,8 @@ class BusyGate:
                     return True
                 if now >= deadline:
                     return False
-                self._changed.wait(min(quiet_in, deadline - now))
+                timeout = min(quiet_in, deadline - now)
+                self._changed.wait(None if math.isinf(timeout) else timeout)
 
 
 @dataclass(frozen=True)
