@@ -1,17 +1,13 @@
-"""The work after an ack: the HTTP server counts requests in flight on a `BusyGate`; `QueuedLazyRunner`
-runs lazy listeners on a bounded set of workers that wait for a quiet gate (up to a deadline)."""
+"""The work after an ack: `QueuedLazyRunner` runs lazy listeners on a bounded set of workers that wait
+for a quiet `BusyGate` (up to a deadline)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from typing import Any
 
-import requests
 from slack_bolt.request import BoltRequest
 
-from bot.http_server import BotHttpServer
 from bot.slack.after_ack import BusyGate, QueuedLazyRunner
 
 LOG = logging.getLogger(__name__)
@@ -58,6 +54,15 @@ def test_a_gate_is_quiet_once_no_request_has_been_in_flight_for_the_quiet_period
     assert gate.wait_quiet(deadline=clock.now) is False  # idle, but not for the quiet period yet
     clock.now += 0.02
     assert gate.wait_quiet(deadline=clock.now) is True
+
+
+def test_waiting_without_a_deadline_returns_once_the_last_request_leaves() -> None:
+    gate = BusyGate(quiet=0.0)
+    gate.enter()
+    leaver = threading.Timer(0.05, gate.leave)
+    leaver.start()
+    assert gate.wait_quiet(deadline=float("inf")) is True
+    leaver.join()
 
 
 def test_work_after_the_ack_waits_while_requests_are_in_flight() -> None:
@@ -114,21 +119,3 @@ def test_a_listener_that_fails_does_not_end_its_worker() -> None:
     runner.start(ran.set, _request())
     assert ran.wait(WAIT)
     runner.stop()
-
-
-def test_the_http_server_counts_requests_in_flight_on_its_gate() -> None:
-    gate = BusyGate()
-    seen: list[int] = []
-
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        seen.append(gate.in_flight)
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"ok"]
-
-    server = BotHttpServer(app, gate=gate).start()
-    try:
-        assert requests.get(f"{server.url}/", timeout=WAIT).status_code == 200
-        assert gate.wait_quiet(deadline=float("inf"))  # returns once the request has left the gate
-    finally:
-        server.stop()
-    assert seen == [1] and gate.in_flight == 0
