@@ -31,6 +31,8 @@ class Running:
             self.container.scheduler.shutdown()
         if self.http is not None:
             self.http.stop()
+        if self.container.after_ack is not None:
+            self.container.after_ack.stop()
         if self.socket_mode is not None:
             self.socket_mode.close()  # type: ignore[attr-defined]
         self.container.engine.dispose()
@@ -55,7 +57,10 @@ def start(container: Container, *, host: str = "127.0.0.1", port: int | None = N
     else:
         router = make_router(SlackRequestHandler(container.bolt), ingest)
         http = BotHttpServer(
-            router, host=host, port=settings.slack_http_port if port is None else port
+            router,
+            host=host,
+            port=settings.slack_http_port if port is None else port,
+            gate=container.request_gate,
         ).start()
     imported = container.import_directory()
     if container.scheduler is not None:

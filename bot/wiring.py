@@ -5,12 +5,14 @@ Nothing else builds clients or reads settings; listeners and jobs receive what t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import Engine, select
@@ -19,7 +21,8 @@ from bot.leader import leader_lock_for
 from bot.permissions import RoleConfig
 from bot.scheduler import Job, LeaderScheduler
 from bot.services.check import CheckSummary, EngineConfig, run_check, run_sweep
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
+from bot.slack.after_ack import BusyGate, QueuedLazyRunner
 from bot.slack.app import build_bolt_app
 from bot.slack.crm_links import CrmLinks
 from bot.slack.deps import SlackDeps
@@ -57,6 +60,9 @@ class Container:
     scheduler: LeaderScheduler | None = None
     last_refresh: datetime | None = None
     extra_jobs: list[Job] = field(default_factory=list)
+    # the HTTP server counts requests in flight here; the work after an ack waits for a quiet moment
+    request_gate: BusyGate = field(default_factory=BusyGate)
+    after_ack: QueuedLazyRunner | None = None
 
     # --- job bodies -------------------------------------------------------------------------------
     def sync_all(self, full: bool = False) -> list[RunResult]:
@@ -218,6 +224,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, with_slack: boo
         )
         container.slack = listener_client
         container.publisher = publisher
-        container.bolt = build_bolt_app(listener_client, settings.secret("slack_signing_secret"), deps)
+        container.after_ack = QueuedLazyRunner(
+            logging.getLogger("bot.slack.after_ack"), container.request_gate
+        )
+        try:
+            container.bolt = build_bolt_app(
+                listener_client, settings.secret("slack_signing_secret"), deps, container.after_ack
+            )
+        except BoltError as exc:
+            raise ConfigError(f"Slack refused SLACK_BOT_TOKEN: {exc}") from exc
     container.scheduler = LeaderScheduler(leader_lock_for(engine), container.jobs())
     return container

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from slack_bolt import App
-from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_sdk import WebClient
 
+from bot.slack.after_ack import QueuedLazyRunner
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners import (
     account_command,
@@ -21,20 +19,22 @@ from bot.slack.listeners import (
 )
 
 
-def build_bolt_app(client: WebClient, signing_secret: str, deps: SlackDeps) -> App:
+def build_bolt_app(
+    client: WebClient, signing_secret: str, deps: SlackDeps, after_ack: QueuedLazyRunner | None = None
+) -> App:
+    """The Bolt app. Its token is checked with one auth.test here, so requests never wait for one.
+    `after_ack` runs the lazy listeners (the work after an ack); by default one without a `BusyGate`."""
     app = App(
         client=client,
         signing_secret=signing_secret,
-        token_verification_enabled=False,  # the composition root checks the token with auth.test itself
+        token_verification_enabled=True,
         request_verification_enabled=True,
-        process_before_response=False,
-        # Bolt runs every listener's ack here; the work after an ack (lazy listeners) gets its own pool
-        # below, so a burst of clicks never waits behind earlier clicks' CRM and Slack calls.
-        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-ack"),
+        # Each listener's ack function runs in the request's own thread and is tiny (`ack_now`, or a form
+        # check); everything else is a lazy listener run by `after_ack` once the answer is out, so a burst
+        # of clicks never waits behind earlier clicks' store, CRM and Slack calls.
+        process_before_response=True,
     )
-    app.listener_runner.lazy_listener_runner = ThreadLazyListenerRunner(
-        logger=app.logger, executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-work")
-    )
+    app.listener_runner.lazy_listener_runner = after_ack or QueuedLazyRunner(app.logger)
     listeners = (
         alert_actions,
         modals,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -41,6 +42,12 @@ class Click:
             trigger_id=body.get("trigger_id"),
             action=action,
         )
+
+
+def ack_now(ack: Ack) -> None:
+    """The ack of every listener: answer Slack at once. The app processes the ack before responding,
+    so the listener's work is a Bolt lazy listener, run after the answer (see `bot/slack/after_ack.py`)."""
+    ack()
 
 
 def request_key(*parts: str) -> str:

@@ -97,6 +97,23 @@ class Actor:
         tamper: Tamper = Tamper(),
     ) -> Delivery:
         """Click a button (or pick from a select/date picker/overflow) in a message."""
+        payload, user_id = self._click_payload(user, channel, ts, action_id, value, selected)
+        return self._interaction(payload, user_id, tamper)
+
+    def prepare_click(
+        self, user: str, channel: str, ts: str, action_id: str, value: str | None = None, selected: Any = None
+    ) -> Delivery:
+        """The signed request `click` would send, not sent: a load generator in another process sends it
+        (within Slack's five-minute window), so the sandbox's own work does not weigh on the measurement."""
+        payload, user_id = self._click_payload(user, channel, ts, action_id, value, selected)
+        if not self.bot_url:
+            raise RuntimeError("the Slack sandbox has no bot URL: call set_bot_url() first")
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.transport.prepare(payload["type"], user_id, self.bot_url, body, FORM, Tamper())
+
+    def _click_payload(
+        self, user: str, channel: str, ts: str, action_id: str, value: str | None, selected: Any
+    ) -> tuple[dict[str, Any], str]:
         who, where = self.user(user), self._channel(channel)
         with self.ws.lock:
             if who["id"] not in where["members"]:
@@ -121,7 +138,7 @@ class Actor:
                 message=message,
                 ephemeral=ephemeral,
             )
-        return self._interaction(payload, who["id"], tamper)
+        return payload, who["id"]
 
     def click_view(
         self,

@@ -74,6 +74,13 @@ class Transport:
     def send(
         self, kind: str, user: str, url: str, body: bytes, content_type: str, tamper: Tamper
     ) -> Delivery:
+        prepared = self.prepare(kind, user, url, body, content_type, tamper)
+        return self._post(kind, user, url, body, prepared.headers)
+
+    def prepare(
+        self, kind: str, user: str, url: str, body: bytes, content_type: str, tamper: Tamper
+    ) -> Delivery:
+        """A signed delivery, neither sent nor recorded (``status`` None, ``id`` 0)."""
         ts = str(int(time.time() + tamper.timestamp_skew))
         secret = self.signing_secret + ("-forged" if tamper.forge_signature else "")
         headers = {
@@ -82,7 +89,7 @@ class Transport:
             "X-Slack-Signature": sign(secret, ts, body),
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
         }
-        return self._post(kind, user, url, body, headers)
+        return Delivery(0, kind, user, url, body, headers)
 
     def replay(self, delivery: Delivery) -> Delivery:
         """Send `delivery`'s exact bytes and headers again (a replayed request)."""

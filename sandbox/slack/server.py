@@ -108,6 +108,10 @@ class SlackSandbox:
               selected: Any = None, tamper: Tamper = Tamper()) -> Delivery:  # fmt: skip
         return self.actor.click(user, channel, ts, action_id, value, selected, tamper)
 
+    def prepare_click(self, user: str, channel: str, ts: str, action_id: str, value: str | None = None,
+                      selected: Any = None) -> Delivery:  # fmt: skip
+        return self.actor.prepare_click(user, channel, ts, action_id, value, selected)
+
     def click_view(self, user: str, view_id: str, action_id: str, value: str | None = None,
                    selected: Any = None, tamper: Tamper = Tamper()) -> Delivery:  # fmt: skip
         return self.actor.click_view(user, view_id, action_id, value, selected, tamper)
@@ -132,6 +136,10 @@ class SlackSandbox:
 
     def deliveries(self) -> list[Delivery]:
         return self.actor.transport.records()
+
+    def api_calls(self, method: str) -> int:
+        """How many times `method` (e.g. ``auth.test``) was called with the bot's token."""
+        return self.api.calls[method]
 
     # -- reading the workspace ---------------------------------------------------------------------------
     def messages(self, channel: str) -> list[dict[str, Any]]:

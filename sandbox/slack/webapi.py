@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -84,6 +85,7 @@ class SlackWebApi:
         self.triggers: dict[str, tuple[str, float]] = {}  # trigger_id -> (user_id, issued monotonic)
         self._ids = 0
         self._ids_lock = threading.Lock()
+        self.calls: Counter[str] = Counter()  # method -> calls made with a valid token
 
     def new_id(self, prefix: str) -> str:
         with self._ids_lock:
@@ -105,6 +107,8 @@ class SlackWebApi:
                 raise SlackError("not_authed")
             if token != self.ws.data["bot_token"]:
                 raise SlackError("invalid_auth")
+            with self._ids_lock:
+                self.calls[method] += 1
             with self.ws.lock:
                 body = fn(self, args)
             return Response(200, {"ok": True, **body})

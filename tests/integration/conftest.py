@@ -65,7 +65,9 @@ def stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
     )
     container = bootstrap(settings, clock=clock)
     assert container.bolt is not None and container.slack is not None
-    server = BotHttpServer(make_router(SlackRequestHandler(container.bolt))).start()
+    server = BotHttpServer(
+        make_router(SlackRequestHandler(container.bolt)), gate=container.request_gate
+    ).start()
     slack.set_bot_url(f"{server.url}/slack/events")
     csms = csm_count_for(ACCOUNTS)
     import_slack_users(
@@ -82,6 +84,8 @@ def stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
         yield Stack(container, slack, sf, server.url, engine)
     finally:
         server.stop()
+        if container.after_ack is not None:
+            container.after_ack.stop()
         slack.stop()
         sf.stop()
         container.engine.dispose()
@@ -102,12 +106,16 @@ def empty_stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
     )
     container = bootstrap(settings, clock=clock)
     assert container.bolt is not None and container.slack is not None
-    server = BotHttpServer(make_router(SlackRequestHandler(container.bolt))).start()
+    server = BotHttpServer(
+        make_router(SlackRequestHandler(container.bolt)), gate=container.request_gate
+    ).start()
     slack.set_bot_url(f"{server.url}/slack/events")
     import_slack_users(engine, container.slack, RoleConfig.from_csv("UADMIN", "UMANAGER"))
     try:
         yield Stack(container, slack, None, server.url, engine)
     finally:
         server.stop()
+        if container.after_ack is not None:
+            container.after_ack.stop()
         slack.stop()
         container.engine.dispose()

@@ -50,6 +50,20 @@ def test_a_signed_click_reaches_bolt_and_the_bot_updates_the_message(
     assert body["message"]["blocks"] == ALERT_BLOCKS and body["trigger_id"] and body["response_url"]
 
 
+def test_a_prepared_click_is_signed_and_unsent_until_someone_else_sends_it(
+    slack: SlackSandbox, client: WebClient, bot: TinyBot
+) -> None:
+    ts = _alert(client)
+    prepared = slack.prepare_click("UCSM001", "CCSM001", ts, "claim")
+    assert prepared.status is None and not bot.clicks and not slack.deliveries()
+
+    answer = requests.post(prepared.url, data=prepared.body, headers=prepared.headers, timeout=10)
+    assert answer.status_code == 200
+    eventually(lambda: "edited" in _message(slack, "CCSM001", ts))
+    [body] = bot.clicks
+    assert body["user"]["id"] == "UCSM001" and body["container"]["message_ts"] == ts
+
+
 def test_select_responds_through_response_url_replacing_the_original(
     slack: SlackSandbox, client: WebClient, bot: TinyBot
 ) -> None:

@@ -21,6 +21,7 @@ def _error(excinfo: pytest.ExceptionInfo[SlackApiError]) -> str:
 def test_auth_test_and_the_token_check(slack: SlackSandbox, client: WebClient) -> None:
     me = client.auth_test()
     assert me["user_id"] == "U0RETAINERBOT" and me["bot_id"] and me["team_id"] == "T0RETAINER"
+    assert slack.api_calls("auth.test") == 1  # calls with the bot's token are counted, per method
 
     with pytest.raises(SlackApiError) as bad:
         WebClient(token="xoxb-wrong", base_url=slack.info()["base_url"]).auth_test()
@@ -28,6 +29,7 @@ def test_auth_test_and_the_token_check(slack: SlackSandbox, client: WebClient) -
     with pytest.raises(SlackApiError) as missing:
         WebClient(base_url=slack.info()["base_url"]).auth_test()
     assert _error(missing) == "not_authed"
+    assert slack.api_calls("auth.test") == 1
     with pytest.raises(SlackApiError) as unknown:
         client.api_call("chat.explode")
     assert _error(unknown) == "unknown_method"

@@ -7,13 +7,14 @@ from dataclasses import replace
 from typing import Any
 
 import structlog
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.charts import trend_png
 from bot.services.account_card import AccountCard, account_card, find_accounts
 from bot.slack.deps import SlackDeps
+from bot.slack.interaction import ack_now
 from bot.slack.replies import answer, check_command, refuse
 from bot.slack.surfaces import account_model, card_model
 from messages.actions import ActionDecodeError, SurfaceAction, decode_account_pick
@@ -58,9 +59,7 @@ def card_message(deps: SlackDeps, client: WebClient, account_id: str) -> Message
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    @app.command(COMMAND)
-    def account(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
+    def account(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         if check_command(deps, respond, COMMAND, body["user_id"]) is None:
             return
         query = (body.get("text") or "").strip()
@@ -82,9 +81,9 @@ def register(app: App, deps: SlackDeps) -> None:
         if message is not None:
             answer(respond, message)
 
-    @app.action(SurfaceAction.ACCOUNT_PICK.value)
-    def pick(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
+    app.command(COMMAND)(ack=ack_now, lazy=[account])
+
+    def pick(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         if check_command(deps, respond, COMMAND, body["user"]["id"]) is None:
             return
         action = body["actions"][0]
@@ -98,3 +97,5 @@ def register(app: App, deps: SlackDeps) -> None:
             refuse(respond, "open that account", "It no longer exists in the CRM.")
             return
         answer(respond, message, replace=True)
+
+    app.action(SurfaceAction.ACCOUNT_PICK.value)(ack=ack_now, lazy=[pick])

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.services import alerts as alert_service
 from bot.services.errors import ServiceError
 from bot.slack.deps import SlackDeps
-from bot.slack.interaction import Click, check_alert_permission, tell
+from bot.slack.interaction import Click, ack_now, check_alert_permission, tell
 from messages.actions import (
     ActionDecodeError,
     AlertAction,
@@ -157,11 +157,6 @@ HANDLERS: dict[AlertVerb, tuple[str, Handler]] = {
 }
 
 
-def _ack(ack: Ack) -> None:
-    """Answer Slack at once, in the request's own thread; the work runs afterwards as a lazy listener."""
-    ack()
-
-
 def _listener(deps: SlackDeps, attempted: str, handler: Handler) -> Callable[..., None]:
     def listener(body: dict[str, Any], client: WebClient) -> None:
         click = Click.from_body(body)
@@ -184,7 +179,7 @@ def _listener(deps: SlackDeps, attempted: str, handler: Handler) -> Callable[...
 
 def register(app: App, deps: SlackDeps) -> None:
     for verb, (attempted, handler) in HANDLERS.items():
-        app.action(AlertAction.pattern(verb))(ack=_ack, lazy=[_listener(deps, attempted, handler)])
+        app.action(AlertAction.pattern(verb))(ack=ack_now, lazy=[_listener(deps, attempted, handler)])
 
     @app.action(re.compile(r"^crm_link:"))
     def crm_link(ack: Ack) -> None:  # a link button: Slack opens the URL, the bot only acknowledges

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from sqlalchemy import func, or_, select
 
 from bot.services.errors import ServiceError
 from bot.slack.deps import SlackDeps
+from bot.slack.interaction import ack_now
 from bot.slack.listeners.alert_actions import champion_modal_for
 from messages.actions import ModalContext
 from store.models import Account
@@ -43,9 +44,7 @@ def find_account_ids(deps: SlackDeps, text: str, limit: int = 5) -> list[tuple[s
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    @app.command("/champion")
-    def champion(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
+    def champion(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         text = body.get("text") or ""
         matches = find_account_ids(deps, text)
         if not matches:
@@ -65,3 +64,5 @@ def register(app: App, deps: SlackDeps) -> None:
             respond(response_type="ephemeral", text=str(exc))
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    app.command("/champion")(ack=ack_now, lazy=[champion])

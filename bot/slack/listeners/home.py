@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services.home import DigestModeError, home_data, set_digest_mode
 from bot.slack.deps import SlackDeps
-from bot.slack.interaction import tell
+from bot.slack.interaction import ack_now, tell
 from bot.slack.replies import role
 from bot.slack.surfaces import home_model
 from messages.actions import SurfaceAction
@@ -26,14 +26,13 @@ def publish_home(deps: SlackDeps, client: WebClient, user_id: str) -> None:
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") == "home":
             publish_home(deps, client, event["user"])
 
-    @app.action(SurfaceAction.DIGEST_MODE.value)
-    def digest_mode(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    app.event("app_home_opened")(ack=ack_now, lazy=[home_opened])
+
+    def digest_mode(body: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         mode = (body["actions"][0].get("selected_option") or {}).get("value", "")
         try:
@@ -43,3 +42,5 @@ def register(app: App, deps: SlackDeps) -> None:
             tell(client, user_id, None, "change how alerts reach you", str(exc))
             return
         publish_home(deps, client, user_id)
+
+    app.action(SurfaceAction.DIGEST_MODE.value)(ack=ack_now, lazy=[digest_mode])

@@ -1,5 +1,6 @@
-"""Modal submissions: parse with messages.submissions (errors go back into the modal), ack, then call one
-service with the view id as the redelivery key, and update the alert's message."""
+"""Modal submissions: the ack parses the form with messages.submissions (errors go back into the modal);
+after the ack, a lazy listener checks permission, calls one service with the view id as the redelivery
+key, and updates the alert's message."""
 
 from __future__ import annotations
 
@@ -26,11 +27,11 @@ from messages.submissions import (
     SubmissionError,
 )
 
-Submit = Callable[[SlackDeps, ModalContext, dict[str, Any], str, str], None]
+Parse = Callable[[SlackDeps, dict[str, Any]], Any]  # the view's state values -> a submission
+Apply = Callable[[SlackDeps, ModalContext, Any, str, str], None]  # (deps, ctx, form, user, request_id)
 
 
-def _outcome(deps: SlackDeps, ctx: ModalContext, values: dict[str, Any], user: str, request_id: str) -> None:
-    form = OutcomeSubmission.parse(values)
+def _outcome(deps: SlackDeps, ctx: ModalContext, form: OutcomeSubmission, user: str, request_id: str) -> None:
     alert_service.log_outcome(
         deps.engine,
         _alert(ctx),
@@ -44,29 +45,32 @@ def _outcome(deps: SlackDeps, ctx: ModalContext, values: dict[str, Any], user: s
     )
 
 
-def _snooze(deps: SlackDeps, ctx: ModalContext, values: dict[str, Any], user: str, request_id: str) -> None:
-    form = SnoozeSubmission.parse(values, deps.clock.now().date())
+def _snooze_form(deps: SlackDeps, values: dict[str, Any]) -> SnoozeSubmission:
+    return SnoozeSubmission.parse(values, deps.clock.now().date())
+
+
+def _snooze(deps: SlackDeps, ctx: ModalContext, form: SnoozeSubmission, user: str, request_id: str) -> None:
     until = datetime.combine(form.until, time(9), tzinfo=UTC)
     alert_service.snooze(deps.engine, _alert(ctx), until, actor=user, request_id=request_id, clock=deps.clock)
 
 
 def _false_positive(
-    deps: SlackDeps, ctx: ModalContext, values: dict[str, Any], user: str, request_id: str
+    deps: SlackDeps, ctx: ModalContext, form: FalsePositiveSubmission, user: str, request_id: str
 ) -> None:
-    form = FalsePositiveSubmission.parse(values)
     alert_service.mark_false_positive(
         deps.engine, _alert(ctx), form.reason, actor=user, request_id=request_id, clock=deps.clock
     )
 
 
-def _reassign(deps: SlackDeps, ctx: ModalContext, values: dict[str, Any], user: str, request_id: str) -> None:
-    form = ReassignSubmission.parse(values)
+def _reassign(
+    deps: SlackDeps, ctx: ModalContext, form: ReassignSubmission, user: str, request_id: str
+) -> None:
     alert_service.reassign(
         deps.engine, _alert(ctx), form.assignee, actor=user, request_id=request_id, clock=deps.clock
     )
 
 
-def _champion(deps: SlackDeps, ctx: ModalContext, values: dict[str, Any], user: str, request_id: str) -> None:
+def _champion_form(deps: SlackDeps, values: dict[str, Any]) -> ChampionChangeSubmission:
     form = ChampionChangeSubmission.parse(values)
     if form.left_contact_id is None:
         raise SubmissionError({CHAMPION_IDS["left_name"]: "Pick the person from the CRM's contacts."})
@@ -74,8 +78,15 @@ def _champion(deps: SlackDeps, ctx: ModalContext, values: dict[str, Any], user: 
         raise SubmissionError(
             {CHAMPION_IDS["replacement_name"]: "Add this person to the CRM first, then pick them here."}
         )
+    return form
+
+
+def _champion(
+    deps: SlackDeps, ctx: ModalContext, form: ChampionChangeSubmission, user: str, request_id: str
+) -> None:
     if ctx.account_id is None:
         raise ServiceError("this form lost track of its account; open it again")
+    assert form.left_contact_id is not None  # checked by _champion_form
     alert_service.record_champion_change(
         deps.engine,
         ctx.account_id,
@@ -90,47 +101,68 @@ def _champion(deps: SlackDeps, ctx: ModalContext, values: dict[str, Any], user: 
     )
 
 
+def _parser(submission: Any) -> Parse:
+    def parse(deps: SlackDeps, values: dict[str, Any]) -> Any:
+        return submission.parse(values)
+
+    return parse
+
+
 def _alert(ctx: ModalContext) -> str:
     if ctx.alert_id is None:
         raise ServiceError("this form lost track of its alert; open it again")
     return ctx.alert_id
 
 
-SUBMITS: dict[ModalKind, tuple[str, Submit]] = {
-    ModalKind.LOG_OUTCOME: ("log an outcome", _outcome),
-    ModalKind.SNOOZE_UNTIL: ("snooze this alert", _snooze),
-    ModalKind.FALSE_POSITIVE: ("mark this alert a false positive", _false_positive),
-    ModalKind.REASSIGN: ("reassign this alert", _reassign),
-    ModalKind.CHAMPION_CHANGE: ("record a champion change", _champion),
+SUBMITS: dict[ModalKind, tuple[str, Parse, Apply]] = {
+    ModalKind.LOG_OUTCOME: ("log an outcome", _parser(OutcomeSubmission), _outcome),
+    ModalKind.SNOOZE_UNTIL: ("snooze this alert", _snooze_form, _snooze),
+    ModalKind.FALSE_POSITIVE: (
+        "mark this alert a false positive",
+        _parser(FalsePositiveSubmission),
+        _false_positive,
+    ),
+    ModalKind.REASSIGN: ("reassign this alert", _parser(ReassignSubmission), _reassign),
+    ModalKind.CHAMPION_CHANGE: ("record a champion change", _champion_form, _champion),
 }
 
 
-def _listener(deps: SlackDeps, attempted: str, submit: Submit) -> Callable[..., None]:
-    def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+def _ack(deps: SlackDeps, parse: Parse) -> Callable[..., None]:
+    def ack_submission(ack: Ack, body: dict[str, Any]) -> None:
+        """Check the form (no store access): errors go back into the modal, else it closes."""
+        try:
+            parse(deps, body["view"]["state"]["values"])
+        except SubmissionError as exc:
+            ack(response_action="errors", errors=exc.errors)
+            return
+        ack()
+
+    return ack_submission
+
+
+def _listener(deps: SlackDeps, attempted: str, parse: Parse, apply: Apply) -> Callable[..., None]:
+    def listener(body: dict[str, Any], client: WebClient) -> None:
         view = body["view"]
         user = body["user"]["id"]
         try:
+            form = parse(deps, view["state"]["values"])
+        except SubmissionError:
+            return  # the ack sent the errors back into the modal
+        try:
             ctx = ModalContext.decode(view.get("private_metadata") or "")
         except ActionDecodeError as exc:
-            ack()
             tell(client, user, None, attempted, str(exc))
             return
         # An alert's modal needs the same permission as its buttons; `/champion` is open to every CSM.
         decision = check_alert_permission(deps, client, user, ctx.alert_id) if ctx.alert_id else ALLOW
         if not decision.allowed:
-            ack()
             tell(client, user, ctx.channel_id, attempted, decision.reason)
             return
         try:
-            submit(deps, ctx, view["state"]["values"], user, request_key("view", str(view["id"])))
-        except SubmissionError as exc:
-            ack(response_action="errors", errors=exc.errors)
-            return
+            apply(deps, ctx, form, user, request_key("view", str(view["id"])))
         except ServiceError as exc:
-            ack()
             tell(client, user, ctx.channel_id, attempted, str(exc))
             return
-        ack()
         if ctx.alert_id is not None:
             deps.publisher.refresh(ctx.alert_id)
         if deps.after_change is not None:
@@ -140,5 +172,7 @@ def _listener(deps: SlackDeps, attempted: str, submit: Submit) -> Callable[..., 
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    for kind, (attempted, submit) in SUBMITS.items():
-        app.view(ModalRef(kind).encode())(_listener(deps, attempted, submit))
+    for kind, (attempted, parse, apply) in SUBMITS.items():
+        app.view(ModalRef(kind).encode())(
+            ack=_ack(deps, parse), lazy=[_listener(deps, attempted, parse, apply)]
+        )

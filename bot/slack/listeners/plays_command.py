@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.services.plays_report import plays_report
 from bot.slack.deps import SlackDeps
+from bot.slack.interaction import ack_now
 from bot.slack.replies import UsageError, answer, check_command, refuse
 from bot.slack.surfaces import plays_model
 from messages.surfaces import plays_report as render_report
@@ -38,9 +39,7 @@ def parse_days(text: str) -> int:
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    @app.command(COMMAND)
-    def plays(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def plays(body: dict[str, Any], respond: Respond) -> None:
         if check_command(deps, respond, COMMAND, body["user_id"]) is None:
             return
         try:
@@ -51,3 +50,5 @@ def register(app: App, deps: SlackDeps) -> None:
         with unit_of_work(deps.engine) as session:
             effects = plays_report(session, deps.clock.now() - timedelta(days=days))
         answer(respond, render_report(plays_model(effects, days, deps.rendering.catalog)))
+
+    app.command(COMMAND)(ack=ack_now, lazy=[plays])

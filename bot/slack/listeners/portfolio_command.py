@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.services.portfolio import portfolio_summary
 from bot.services.scope import ScopeRefused, resolve_scope
 from bot.slack.deps import SlackDeps
+from bot.slack.interaction import ack_now
 from bot.slack.replies import answer, check_command, refuse
 from bot.slack.surfaces import portfolio_model
 from messages.surfaces import portfolio_summary as render_portfolio
@@ -18,9 +19,7 @@ COMMAND = "/portfolio"
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    @app.command(COMMAND)
-    def portfolio(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def portfolio(body: dict[str, Any], respond: Respond) -> None:
         user_id = body["user_id"]
         role = check_command(deps, respond, COMMAND, user_id)
         if role is None:
@@ -34,3 +33,5 @@ def register(app: App, deps: SlackDeps) -> None:
                 return
             summary = portfolio_summary(session, scope, now.date(), now=now)
         answer(respond, render_portfolio(portfolio_model(summary)))
+
+    app.command(COMMAND)(ack=ack_now, lazy=[portfolio])

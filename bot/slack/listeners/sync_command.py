@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.services.account_card import find_accounts
 from bot.services.admin import activity_log, outbox_view, retry_outbox, sync_status
 from bot.slack.deps import SlackDeps
+from bot.slack.interaction import ack_now
 from bot.slack.replies import UsageError, answer, check_command, refuse
 from bot.slack.surfaces import sync_model
 from messages.actions import SurfaceAction
@@ -58,9 +59,7 @@ def status_message(deps: SlackDeps, wanted: ActivityFilter = ActivityFilter()) -
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    @app.command(COMMAND)
-    def sync(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def sync(body: dict[str, Any], respond: Respond) -> None:
         if check_command(deps, respond, COMMAND, body["user_id"]) is None:
             return
         try:
@@ -70,9 +69,9 @@ def register(app: App, deps: SlackDeps) -> None:
             return
         answer(respond, status_message(deps, wanted))
 
-    @app.action(SurfaceAction.RETRY_FAILED.value)
-    def retry_failed(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    app.command(COMMAND)(ack=ack_now, lazy=[sync])
+
+    def retry_failed(body: dict[str, Any], respond: Respond) -> None:
         if check_command(deps, respond, COMMAND, body["user"]["id"]) is None:
             return
         with unit_of_work(deps.engine) as session:
@@ -80,3 +79,5 @@ def register(app: App, deps: SlackDeps) -> None:
         if deps.after_change is not None:
             deps.after_change()
         answer(respond, status_message(deps), replace=True)
+
+    app.action(SurfaceAction.RETRY_FAILED.value)(ack=ack_now, lazy=[retry_failed])
