@@ -72,9 +72,7 @@ def test_claim_and_log_outcome_reach_the_crm(page: Any, running_demo: Demo) -> N
     panel.get_by_text("Task/Note").first.wait_for()
     panel.get_by_text("sent").first.wait_for()
     assert title
-    page.screenshot(
-        path=str(Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "demo-crm-panel.png")
-    )
+    shot(page, "demo-crm-panel.png")
 
 
 def test_manager_portfolio_and_csm_refused_an_admin_command(page: Any, running_demo: Demo) -> None:
