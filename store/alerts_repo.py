@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from store.models import (
     Silence,
     SlackUser,
 )
+from store.upsert import bulk_insert
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 _CHUNK = 10_000
@@ -122,8 +123,7 @@ def insert_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[s
 
 
 def insert_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(AlertEvent), list(rows))
+    bulk_insert(session, AlertEvent, rows)
 
 
 def update_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -133,5 +133,4 @@ def update_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
 
 
 def insert_snapshots(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(HealthSnapshot), list(rows))
+    bulk_insert(session, HealthSnapshot, rows)

@@ -41,18 +41,21 @@ def _compiled(
     table: Table,
     dialect: Dialect,
     columns: tuple[str, ...],
-    conflict: tuple[str, ...],
+    conflict: tuple[str, ...] | None,
     update: tuple[str, ...],
 ) -> tuple[str, tuple[str, ...], tuple[Processor, ...], tuple[Default, ...], bool]:
     """(SQL, parameter order, bind processors and defaults in that order, positional?) for one shape.
 
     Columns the rows leave out but that have a Python-side default appear as parameters too (the
-    compiler adds them, as an ORM insert would); their values come from the column's default."""
+    compiler adds them, as an ORM insert would); their values come from the column's default.
+    `conflict=None` is a plain INSERT (a conflict is an error)."""
     insert_fn = _INSERTS.get(dialect.name)
     if insert_fn is None:
         raise NotImplementedError(f"bulk_upsert does not support the {dialect.name} dialect")
     stmt: Any = insert_fn(table).values({c: bindparam(c) for c in columns})
-    if update:
+    if conflict is None:
+        pass
+    elif update:
         stmt = stmt.on_conflict_do_update(
             index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
         )
@@ -80,13 +83,32 @@ def bulk_upsert(
     """
     if not rows:
         return 0
-    table = table_of(target)
     columns = tuple(rows[0])
     if update_columns is None:
         update_columns = [c for c in columns if c not in conflict_columns]
+    _execute(session, table_of(target), rows, tuple(conflict_columns), tuple(update_columns))
+    return len(rows)
+
+
+def bulk_insert(session: Session, target: type[Base] | Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Plain INSERT of `rows` (same keys each) through the same compiled executemany path as
+    `bulk_upsert`; a conflict raises. Returns the number of rows sent."""
+    if rows:
+        _execute(session, table_of(target), rows, None, ())
+    return len(rows)
+
+
+def _execute(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict: tuple[str, ...] | None,
+    update: tuple[str, ...],
+) -> None:
+    columns = tuple(rows[0])
     connection = session.connection()
     sql, order, processors, defaults, positional = _compiled(
-        table, connection.dialect, columns, tuple(conflict_columns), tuple(update_columns)
+        table, connection.dialect, columns, conflict, update
     )
     if any(defaults):
         filled = [(c, d) for c, d in zip(order, defaults, strict=True) if d is not None]
@@ -101,4 +123,3 @@ def bulk_upsert(
             values[i] = process(values[i])
         params.append(tuple(values) if positional else dict(zip(order, values, strict=True)))
     connection.exec_driver_sql(sql, params)
-    return len(rows)

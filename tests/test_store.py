@@ -9,9 +9,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from store import keys, outbox_repo, sync_repo
-from store.models import Account, Alert, OutboxItem
+from store.models import Account, Alert, HealthSnapshot, OutboxItem
 from store.uow import unit_of_work
-from store.upsert import bulk_upsert
+from store.upsert import bulk_insert, bulk_upsert
 
 
 def _account(crm_id: str, name: str, **extra: object) -> dict[str, object]:
@@ -153,3 +153,27 @@ def test_crm_keys_are_rfc4122_uuid5() -> None:
     ]:
         expected = uuid.uuid5(keys._NAMESPACE, f"{source}:{obj}:{crm_id}")
         assert keys.crm_key(source, obj, crm_id) == str(expected)
+
+
+def test_bulk_insert_fills_python_defaults_and_refuses_a_conflict(engine: Engine) -> None:
+    as_of = datetime(2026, 11, 2, tzinfo=UTC).date()
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
+        aid = keys.account_key("salesforce", "001A")
+        sent = bulk_insert(
+            session,
+            HealthSnapshot,
+            [{"account_id": aid, "as_of": as_of, "score": s, "band": "watch"} for s in (60, 61)],
+        )
+    assert sent == 2
+    with unit_of_work(engine) as session:
+        rows = session.execute(
+            select(HealthSnapshot.score, HealthSnapshot.components, HealthSnapshot.drivers).order_by(
+                HealthSnapshot.score
+            )
+        ).all()
+        computed = session.scalars(select(HealthSnapshot.computed_at)).all()
+    assert [tuple(r) for r in rows] == [(60, {}, []), (61, {}, [])]
+    assert all(c.tzinfo is not None for c in computed)
+    with pytest.raises(IntegrityError), unit_of_work(engine) as session:
+        bulk_insert(session, Account, [_account("001A", "Acme again")])
