@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from store import keys, outbox_repo, sync_repo
+from store.db import SQLITE_MMAP_BYTES, make_engine
 from store.models import Account, Alert, HealthSnapshot, OutboxItem
 from store.uow import unit_of_work
 from store.upsert import bulk_insert, bulk_upsert
@@ -177,3 +179,11 @@ def test_bulk_insert_fills_python_defaults_and_refuses_a_conflict(engine: Engine
     assert all(c.tzinfo is not None for c in computed)
     with pytest.raises(IntegrityError), unit_of_work(engine) as session:
         bulk_insert(session, Account, [_account("001A", "Acme again")])
+
+
+def test_sqlite_connections_read_through_a_memory_map(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_BYTES
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
