@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.id_sets import in_ids, only
 from store.models import (
     OPEN_ALERT_STATES,
     Account,
@@ -29,8 +30,8 @@ _CHUNK = 10_000
 _OPEN = text("state IN ('firing', 'claimed', 'snoozed')")
 
 
-def _only(query: Any, column: Any, ids: Sequence[str] | None) -> Any:
-    return query if ids is None else query.where(column.in_(ids))
+def _only(session: Session, query: Any, column: Any, ids: Sequence[str] | None) -> Any:
+    return only(query, column, ids, session.get_bind().dialect)
 
 
 def open_alerts(session: Session, account_ids: Sequence[str] | None = None) -> list[Any]:
@@ -46,7 +47,7 @@ def open_alerts(session: Session, account_ids: Sequence[str] | None = None) -> l
         Alert.escalated_at,
         Alert.snoozed_until,
     ).where(Alert.state.in_(OPEN_ALERT_STATES))
-    return list(session.execute(_only(query, Alert.account_id, account_ids)))
+    return list(session.execute(_only(session, query, Alert.account_id, account_ids)))
 
 
 def last_resolved(
@@ -58,7 +59,7 @@ def last_resolved(
         .where(Alert.state.not_in(OPEN_ALERT_STATES), Alert.resolved_at >= since)
         .group_by(Alert.fingerprint)
     )
-    return {fp: at for fp, at in session.execute(_only(query, Alert.account_id, account_ids))}
+    return {fp: at for fp, at in session.execute(_only(session, query, Alert.account_id, account_ids))}
 
 
 def active_silences(session: Session, now: datetime) -> list[Silence]:
@@ -130,6 +131,16 @@ def update_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """Bulk UPDATE by primary key: each row has `id` and the columns to set."""
     if rows:
         session.execute(update(Alert), list(rows))
+
+
+def touch_alerts(session: Session, alert_ids: Sequence[str], at: datetime) -> None:
+    """Set `updated_at` on many alerts in one statement (the ids travel as one parameter)."""
+    if alert_ids:
+        dialect = session.get_bind().dialect
+        session.execute(
+            update(Alert).where(in_ids(Alert.id, alert_ids, dialect)).values(updated_at=at),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def insert_snapshots(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:

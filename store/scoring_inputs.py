@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Float, Select, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from store.id_sets import only
 from store.models import Account, Contact, Contract, HealthSnapshot, NpsResponse, StakeholderRole, Ticket
 from store.models import UsageDaily as U
 
@@ -42,10 +43,6 @@ def _start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _only(query: Any, column: Any, ids: Sequence[str] | None) -> Any:
-    return query if ids is None else query.where(column.in_(ids))
-
-
 def _latest_per_account(inner: Select[Any], *columns: str) -> Select[Any]:
     sub = inner.subquery()
     return select(*(sub.c[c] for c in columns)).where(sub.c.rn == 1)
@@ -56,6 +53,11 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
     rows = InputRows(as_of)
     ids = list(account_ids) if account_ids is not None else None
     conn = session.connection()  # Core rows: no ORM result processing on the hot path
+    dialect = conn.dialect
+
+    def _only(query: Any, column: Any, ids: Sequence[str] | None) -> Any:
+        return only(query, column, ids, dialect)
+
     end = _start(as_of + timedelta(days=1))
     # dates as ISO text and ARR as float: parsed by C code instead of per-value type processors
     accounts = select(

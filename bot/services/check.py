@@ -154,9 +154,7 @@ def run_check(
             now=now,
         )
         summary.refreshed, summary.suppressed = len(plan.refresh), plan.suppressed
-        alerts_repo.update_alerts(
-            session, [{"id": alert_id, "updated_at": now} for alert_id, _ in plan.refresh]
-        )
+        alerts_repo.touch_alerts(session, [alert_id for alert_id, _ in plan.refresh], now)
         _fire(session, config, plan.fire, tiers, now, summary, events)
         alerts_repo.insert_events(session, events)
     summary.seconds = time.perf_counter() - started
