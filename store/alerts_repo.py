@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.id_sets import in_ids, only
@@ -23,9 +22,9 @@ from store.models import (
     Silence,
     SlackUser,
 )
+from store.types import new_id
 from store.upsert import bulk_insert
 
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 _CHUNK = 10_000
 _OPEN = text("state IN ('firing', 'claimed', 'snoozed')")
 
@@ -114,13 +113,17 @@ def _owners(session: Session, account_ids: Sequence[str], found: dict[str, str])
 
 def insert_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """Insert new alerts; a fingerprint that already has an open alert (a concurrent pass got there
-    first) is skipped by the partial unique index. Returns the ids actually inserted."""
+    first) is skipped by the partial unique index. Returns the ids actually inserted.
+
+    Each row carries a fresh id (one is drawn where missing), so the ids found afterwards are exactly
+    the rows this call inserted."""
     if not rows:
         return []
-    insert_fn = _INSERTS[session.get_bind().dialect.name]
-    stmt: Any = insert_fn(Alert)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["fingerprint"], index_where=_OPEN).returning(Alert.id)
-    return [r[0] for r in session.execute(stmt, list(rows))]
+    rows = [row if row.get("id") else {**row, "id": new_id()} for row in rows]
+    bulk_insert(session, Alert, rows, skip_conflicts_on=("fingerprint",), conflict_where=_OPEN)
+    ids = [str(row["id"]) for row in rows]
+    present = set(session.scalars(select(Alert.id).where(in_ids(Alert.id, ids, session.get_bind().dialect))))
+    return [i for i in ids if i in present]
 
 
 def insert_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -43,12 +43,14 @@ def _compiled(
     columns: tuple[str, ...],
     conflict: tuple[str, ...] | None,
     update: tuple[str, ...],
+    conflict_where: Any = None,
 ) -> tuple[str, tuple[str, ...], tuple[Processor, ...], tuple[Default, ...], bool]:
     """(SQL, parameter order, bind processors and defaults in that order, positional?) for one shape.
 
     Columns the rows leave out but that have a Python-side default appear as parameters too (the
     compiler adds them, as an ORM insert would); their values come from the column's default.
-    `conflict=None` is a plain INSERT (a conflict is an error)."""
+    `conflict=None` is a plain INSERT (a conflict is an error); `conflict_where` names a partial unique
+    index's predicate."""
     insert_fn = _INSERTS.get(dialect.name)
     if insert_fn is None:
         raise NotImplementedError(f"bulk_upsert does not support the {dialect.name} dialect")
@@ -60,7 +62,7 @@ def _compiled(
             index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
         )
     else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict), index_where=conflict_where)
     compiled = stmt.compile(dialect=dialect)
     positional = bool(compiled.positional)
     order = tuple(compiled.positiontup or ()) if positional else tuple(compiled.params)
@@ -90,11 +92,21 @@ def bulk_upsert(
     return len(rows)
 
 
-def bulk_insert(session: Session, target: type[Base] | Table, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Plain INSERT of `rows` (same keys each) through the same compiled executemany path as
-    `bulk_upsert`; a conflict raises. Returns the number of rows sent."""
+def bulk_insert(
+    session: Session,
+    target: type[Base] | Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    skip_conflicts_on: Sequence[str] | None = None,
+    conflict_where: Any = None,
+) -> int:
+    """INSERT `rows` (same keys each) through the same compiled executemany path as `bulk_upsert`.
+
+    A conflict raises, unless `skip_conflicts_on` names the unique columns (with `conflict_where`, the
+    predicate of a partial unique index) whose conflicting rows are skipped. Returns the rows sent."""
     if rows:
-        _execute(session, table_of(target), rows, None, ())
+        conflict = None if skip_conflicts_on is None else tuple(skip_conflicts_on)
+        _execute(session, table_of(target), rows, conflict, (), conflict_where)
     return len(rows)
 
 
@@ -104,11 +116,12 @@ def _execute(
     rows: Sequence[Mapping[str, Any]],
     conflict: tuple[str, ...] | None,
     update: tuple[str, ...],
+    conflict_where: Any = None,
 ) -> None:
     columns = tuple(rows[0])
     connection = session.connection()
     sql, order, processors, defaults, positional = _compiled(
-        table, connection.dialect, columns, conflict, update
+        table, connection.dialect, columns, conflict, update, conflict_where
     )
     if any(defaults):
         filled = [(c, d) for c, d in zip(order, defaults, strict=True) if d is not None]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from store import keys, outbox_repo, sync_repo
+from store import alerts_repo, keys, outbox_repo, sync_repo
 from store.db import SQLITE_MMAP_BYTES, make_engine
 from store.models import Account, Alert, HealthSnapshot, OutboxItem
 from store.uow import unit_of_work
@@ -187,3 +187,31 @@ def test_sqlite_connections_read_through_a_memory_map(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_BYTES
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_insert_alerts_skips_a_fingerprint_already_open_and_returns_only_the_inserted(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
+    aid = keys.account_key("salesforce", "001A")
+    now = datetime.now(UTC)
+
+    def row(alert_id: str, fingerprint: str) -> dict[str, object]:
+        return {
+            "id": alert_id,
+            "fingerprint": fingerprint,
+            "play_id": "usage_decline",
+            "account_id": aid,
+            "reason": "r",
+            "state": "firing",
+            "fired_at": now,
+            "updated_at": now,
+            "details": {"summary": "s"},
+        }
+
+    with unit_of_work(engine) as session:
+        assert alerts_repo.insert_alerts(session, [row("a-1", "fp-1")]) == ["a-1"]
+    with unit_of_work(engine) as session:  # a concurrent pass already opened fp-1
+        assert alerts_repo.insert_alerts(session, [row("a-2", "fp-1"), row("a-3", "fp-2")]) == ["a-3"]
+    with unit_of_work(engine) as session:
+        stored = {i: fp for i, fp in session.execute(select(Alert.id, Alert.fingerprint))}
+    assert stored == {"a-1": "fp-1", "a-3": "fp-2"}
