@@ -42,7 +42,7 @@ from store.types import new_id
 from store.uow import unit_of_work
 
 SCHEDULER = "scheduler"
-MAX_INCREMENTAL = 20_000  # more changed accounts than this: a full pass is cheaper (and no huge IN lists)
+MAX_INCREMENTAL = 20_000  # more changed accounts than this: a full pass is cheaper
 
 
 @dataclass(frozen=True)
