@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from plays.signals import WEEKS, AccountSignals
+from plays.signals import AccountSignals
 
 COMPONENTS = ("usage_frequency", "usage_trend", "feature_adoption", "tickets", "nps", "contract")
 BANDS = ("healthy", "watch", "at_risk", "critical")
@@ -126,7 +126,7 @@ def _usage_components(s: AccountSignals, cfg: HealthConfig) -> list[Part]:
                 (util, s.seats),
             )
         )
-    wau = s.wau if len(s.wau) >= WEEKS else (*s.wau, *(None,) * (WEEKS - len(s.wau)))
+    wau = s.weeks()
     recent = [w for w in wau[0:2] if w is not None]
     before = [w for w in wau[4:8] if w is not None]
     if recent and before and _mean(before) > 0:
@@ -176,28 +176,27 @@ def score(s: AccountSignals, cfg: HealthConfig) -> Health:
             ("contract", _clamp(1 + 2 * s.arr_change), "ARR {} at last renewal", (_Pct(s.arr_change),))
         )
     weights = cfg.weights
-    components = tuple(
-        Component(name, value, weights.get(name, 0.0), template, facts)
-        for name, value, template, facts in parts
-    )
+    components = []
     total = weighted = 0.0
-    for c in components:
-        total += c.weight
-        weighted += c.weight * c.value
+    for name, value, template, facts in parts:
+        weight = weights.get(name, 0.0)
+        components.append(Component(name, value, weight, template, facts))
+        total += weight
+        weighted += weight * value
     points = round(weighted / total * 100) if total else 100
     floor = 0.02 * (total or 1)
-    shortfalls = sorted(
-        (c for c in components if c.weight * (1 - c.value) >= floor),
-        key=lambda c: c.weight * (1 - c.value),
-        reverse=True,
-    )
+    costs = [(c.weight * (1 - c.value), c) for c in components]
+    shortfalls = [c for _, c in sorted((p for p in costs if p[0] >= floor), key=_first, reverse=True)]
+    top = shortfalls[: cfg.top_drivers]
     return Health(
         account_id=s.account_id,
         score=points,
         band=cfg.band(points),
-        components=components,
-        drivers=tuple(c.text for c in shortfalls[: cfg.top_drivers]),
-        driver_points=tuple(
-            -round(100 * c.weight * (1 - c.value) / (total or 1), 1) for c in shortfalls[: cfg.top_drivers]
-        ),
+        components=tuple(components),
+        drivers=tuple(c.template.format(*c.facts) for c in top),
+        driver_points=tuple(-round(100 * c.weight * (1 - c.value) / (total or 1), 1) for c in top),
     )
+
+
+def _first(pair: tuple[float, Component]) -> float:
+    return pair[0]

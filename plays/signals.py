@@ -39,6 +39,11 @@ class AccountSignals:
     def week(self, k: int) -> int | None:
         return self.wau[k] if k < len(self.wau) else None
 
+    def weeks(self) -> tuple[int | None, ...]:
+        """`wau` padded with None to WEEKS entries (a backtest early in the history has fewer)."""
+        wau = self.wau
+        return wau if len(wau) >= WEEKS else (*wau, *(None,) * (WEEKS - len(wau)))
+
     @property
     def days_to_renewal(self) -> int | None:
         return None if self.renewal_date is None else (self.renewal_date - self.as_of).days

@@ -56,8 +56,9 @@ def _add_years(day: date, years: int) -> date:
 
 def usage_decline(p: Mapping[str, Any], s: AccountSignals, h: Health) -> list[Finding]:
     out = []
-    w0, w1, w4 = s.week(0), s.week(1), s.week(4)
-    before = [w for w in (s.week(k) for k in range(2, 6)) if w is not None]
+    wau = s.weeks()
+    w0, w1, w4 = wau[0], wau[1], wau[4]
+    before = [w for w in wau[2:6] if w is not None]
     if w0 is not None and w1 is not None and len(before) >= 2 and sum(before) > 0:
         base = sum(before) / len(before)
         d0, d1 = 1 - w0 / base, 1 - w1 / base
@@ -185,6 +186,11 @@ def applies(play: Play, seg: Segment) -> bool:
     return seg.tier in play.tiers and seg.stage in play.stages
 
 
+def plays_for(catalog: Catalog, tier: str, stage: str) -> tuple[Play, ...]:
+    """The plays whose segment filter admits (tier, stage), in catalog order."""
+    return tuple(p for p in catalog if tier in p.tiers and stage in p.stages)
+
+
 def evaluate_play(play: Play, s: AccountSignals, health: Health) -> list[Hit]:
     return [
         Hit(s.account_id, play.id, f.reason, play.severity, f.summary, f.details)
@@ -192,10 +198,22 @@ def evaluate_play(play: Play, s: AccountSignals, health: Health) -> list[Hit]:
     ]
 
 
-def evaluate(catalog: Catalog, s: AccountSignals, health: Health, seg: Segment) -> list[Hit]:
-    """Every play's hits for one account (plays whose segment filter excludes the account are skipped)."""
+def evaluate(
+    catalog: Catalog,
+    s: AccountSignals,
+    health: Health,
+    seg: Segment,
+    plays: tuple[Play, ...] | None = None,
+) -> list[Hit]:
+    """Every play's hits for one account (plays whose segment filter excludes the account are skipped).
+
+    `plays` is `plays_for(catalog, seg.tier, seg.stage)` when the caller already has it (a pass over
+    many accounts computes it once per segment)."""
     hits: list[Hit] = []
-    for play in catalog:
-        if applies(play, seg):
-            hits.extend(evaluate_play(play, s, health))
+    for play in plays_for(catalog, seg.tier, seg.stage) if plays is None else plays:
+        findings = RULES[play.trigger](play.params, s, health)
+        if findings:
+            hits.extend(
+                Hit(s.account_id, play.id, f.reason, play.severity, f.summary, f.details) for f in findings
+            )
     return hits

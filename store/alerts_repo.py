@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from store.id_sets import in_ids, only
 from store.models import (
     OPEN_ALERT_STATES,
     Account,
@@ -22,14 +22,15 @@ from store.models import (
     Silence,
     SlackUser,
 )
+from store.types import new_id
+from store.upsert import bulk_insert
 
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 _CHUNK = 10_000
 _OPEN = text("state IN ('firing', 'claimed', 'snoozed')")
 
 
-def _only(query: Any, column: Any, ids: Sequence[str] | None) -> Any:
-    return query if ids is None else query.where(column.in_(ids))
+def _only(session: Session, query: Any, column: Any, ids: Sequence[str] | None) -> Any:
+    return only(query, column, ids, session.get_bind().dialect)
 
 
 def open_alerts(session: Session, account_ids: Sequence[str] | None = None) -> list[Any]:
@@ -45,7 +46,7 @@ def open_alerts(session: Session, account_ids: Sequence[str] | None = None) -> l
         Alert.escalated_at,
         Alert.snoozed_until,
     ).where(Alert.state.in_(OPEN_ALERT_STATES))
-    return list(session.execute(_only(query, Alert.account_id, account_ids)))
+    return list(session.execute(_only(session, query, Alert.account_id, account_ids)))
 
 
 def last_resolved(
@@ -57,7 +58,7 @@ def last_resolved(
         .where(Alert.state.not_in(OPEN_ALERT_STATES), Alert.resolved_at >= since)
         .group_by(Alert.fingerprint)
     )
-    return {fp: at for fp, at in session.execute(_only(query, Alert.account_id, account_ids))}
+    return {fp: at for fp, at in session.execute(_only(session, query, Alert.account_id, account_ids))}
 
 
 def active_silences(session: Session, now: datetime) -> list[Silence]:
@@ -112,18 +113,21 @@ def _owners(session: Session, account_ids: Sequence[str], found: dict[str, str])
 
 def insert_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """Insert new alerts; a fingerprint that already has an open alert (a concurrent pass got there
-    first) is skipped by the partial unique index. Returns the ids actually inserted."""
+    first) is skipped by the partial unique index. Returns the ids actually inserted.
+
+    Each row carries a fresh id (one is drawn where missing), so the ids found afterwards are exactly
+    the rows this call inserted."""
     if not rows:
         return []
-    insert_fn = _INSERTS[session.get_bind().dialect.name]
-    stmt: Any = insert_fn(Alert)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["fingerprint"], index_where=_OPEN).returning(Alert.id)
-    return [r[0] for r in session.execute(stmt, list(rows))]
+    rows = [row if row.get("id") else {**row, "id": new_id()} for row in rows]
+    bulk_insert(session, Alert, rows, skip_conflicts_on=("fingerprint",), conflict_where=_OPEN)
+    ids = [str(row["id"]) for row in rows]
+    present = set(session.scalars(select(Alert.id).where(in_ids(Alert.id, ids, session.get_bind().dialect))))
+    return [i for i in ids if i in present]
 
 
 def insert_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(AlertEvent), list(rows))
+    bulk_insert(session, AlertEvent, rows)
 
 
 def update_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -132,6 +136,15 @@ def update_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         session.execute(update(Alert), list(rows))
 
 
+def touch_alerts(session: Session, alert_ids: Sequence[str], at: datetime) -> None:
+    """Set `updated_at` on many alerts in one statement (the ids travel as one parameter)."""
+    if alert_ids:
+        dialect = session.get_bind().dialect
+        session.execute(
+            update(Alert).where(in_ids(Alert.id, alert_ids, dialect)).values(updated_at=at),
+            execution_options={"synchronize_session": False},
+        )
+
+
 def insert_snapshots(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(HealthSnapshot), list(rows))
+    bulk_insert(session, HealthSnapshot, rows)

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+SQLITE_MMAP_BYTES = 1 << 30
+
 
 def _normalise_url(url: str) -> str:
     parsed = make_url(url)
@@ -24,6 +26,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: whole-portfolio scans stay in memory
+    # Read the file through a memory map: a whole-portfolio scan then costs no read() per page (about
+    # a third of the scoring reads' time at 100k accounts was that system time).
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 

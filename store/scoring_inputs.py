@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Float, Select, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from store.id_sets import only
 from store.models import Account, Contact, Contract, HealthSnapshot, NpsResponse, StakeholderRole, Ticket
 from store.models import UsageDaily as U
 
@@ -27,7 +28,8 @@ URGENT = ("high", "urgent")
 class InputRows:
     as_of: date
     accounts: list[tuple[str, float | None, date | None, date | None]] = field(default_factory=list)
-    usage: dict[str, Any] = field(default_factory=dict)  # (account_id, w0..w7, events_4w, seats)
+    # Rows keyed by account id; each row starts with the account id, then the columns listed
+    usage: dict[str, Any] = field(default_factory=dict)  # w0..w7, events_4w, seats
     tickets: dict[str, Any] = field(default_factory=dict)  # t7, t28, urgent28
     nps: dict[str, Any] = field(default_factory=dict)  # score, external_id, responded_at
     stakeholders: dict[str, Any] = field(default_factory=dict)  # engaged, has_champion
@@ -41,10 +43,6 @@ def _start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _only(query: Any, column: Any, ids: Sequence[str] | None) -> Any:
-    return query if ids is None else query.where(column.in_(ids))
-
-
 def _latest_per_account(inner: Select[Any], *columns: str) -> Select[Any]:
     sub = inner.subquery()
     return select(*(sub.c[c] for c in columns)).where(sub.c.rn == 1)
@@ -55,6 +53,11 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
     rows = InputRows(as_of)
     ids = list(account_ids) if account_ids is not None else None
     conn = session.connection()  # Core rows: no ORM result processing on the hot path
+    dialect = conn.dialect
+
+    def _only(query: Any, column: Any, ids: Sequence[str] | None) -> Any:
+        return only(query, column, ids, dialect)
+
     end = _start(as_of + timedelta(days=1))
     # dates as ISO text and ARR as float: parsed by C code instead of per-value type processors
     accounts = select(
@@ -92,8 +95,7 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
         ),
         func.max(U.licensed_seats).label("seats"),
     ).where(U.day > as_of - timedelta(days=7 * WEEKS), U.day <= as_of)
-    for r in conn.execute(_only(usage, U.account_id, ids).group_by(U.account_id)):
-        rows.usage[r.account_id] = r
+    rows.usage = {r[0]: r for r in conn.execute(_only(usage, U.account_id, ids).group_by(U.account_id))}
 
     d7, d28 = end - timedelta(days=7), end - timedelta(days=28)
     tickets = select(
@@ -102,8 +104,9 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
         func.count().label("t28"),
         func.sum(case((Ticket.priority.in_(URGENT), 1), else_=0)).label("urgent28"),
     ).where(Ticket.opened_at >= d28, Ticket.opened_at < end, Ticket.is_deleted.is_(False))
-    for r in conn.execute(_only(tickets, Ticket.account_id, ids).group_by(Ticket.account_id)):
-        rows.tickets[r.account_id] = r
+    rows.tickets = {
+        r[0]: r for r in conn.execute(_only(tickets, Ticket.account_id, ids).group_by(Ticket.account_id))
+    }
 
     n = NpsResponse
     latest_at = (
@@ -115,8 +118,8 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
     nps = select(n.account_id, n.score, n.external_id, n.responded_at).join(
         latest, and_(latest.c.account_id == n.account_id, latest.c.at == n.responded_at)
     )
-    for r in conn.execute(nps.order_by(n.account_id, n.id)):  # on a tie the later row wins
-        rows.nps[r.account_id] = r
+    # on a tie the later row wins
+    rows.nps = {r[0]: r for r in conn.execute(nps.order_by(n.account_id, n.id))}
 
     sr = StakeholderRole
     current = (
@@ -133,8 +136,9 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
             Contact.is_deleted.is_(False),
         )
     )
-    for r in conn.execute(_only(current, sr.account_id, ids).group_by(sr.account_id)):
-        rows.stakeholders[r.account_id] = r
+    rows.stakeholders = {
+        r[0]: r for r in conn.execute(_only(current, sr.account_id, ids).group_by(sr.account_id))
+    }
 
     ended = select(
         sr.account_id,
@@ -144,10 +148,12 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
         .over(partition_by=sr.account_id, order_by=(sr.valid_to.desc(), sr.contact_id.desc()))
         .label("rn"),
     ).where(sr.role == "champion", sr.valid_to.is_not(None), sr.valid_to <= as_of)
-    for r in conn.execute(
-        _latest_per_account(_only(ended, sr.account_id, ids), "account_id", "contact_id", "valid_to")
-    ):
-        rows.champion_left[r.account_id] = r
+    rows.champion_left = {
+        r[0]: r
+        for r in conn.execute(
+            _latest_per_account(_only(ended, sr.account_id, ids), "account_id", "contact_id", "valid_to")
+        )
+    }
 
     contracts = select(
         Contract.account_id,
@@ -178,10 +184,10 @@ def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | Non
         ).where(hs.as_of > low, hs.as_of <= high)
         return _latest_per_account(_only(inner, hs.account_id, ids), "account_id", "as_of", "score", "band")
 
-    for r in conn.execute(snapshots(as_of - timedelta(days=7), as_of)):
-        rows.latest_snapshot[r.account_id] = r
-    for r in conn.execute(snapshots(as_of - timedelta(days=35), as_of - timedelta(days=28))):
-        rows.prev_score[r.account_id] = r.score
+    rows.latest_snapshot = {r[0]: r for r in conn.execute(snapshots(as_of - timedelta(days=7), as_of))}
+    rows.prev_score = {
+        r[0]: r[2] for r in conn.execute(snapshots(as_of - timedelta(days=35), as_of - timedelta(days=28)))
+    }
     return rows
 
 

@@ -42,23 +42,28 @@ def _compiled(
     table: Table,
     dialect: Dialect,
     columns: tuple[str, ...],
-    conflict: tuple[str, ...],
+    conflict: tuple[str, ...] | None,
     update: tuple[str, ...],
+    conflict_where: Any = None,
 ) -> tuple[str, tuple[str, ...], tuple[Processor, ...], tuple[Default, ...], bool]:
     """(SQL, parameter order, bind processors and defaults in that order, positional?) for one shape.
 
     Columns the rows leave out but that have a Python-side default appear as parameters too (the
-    compiler adds them, as an ORM insert would); their values come from the column's default."""
+    compiler adds them, as an ORM insert would); their values come from the column's default.
+    `conflict=None` is a plain INSERT (a conflict is an error); `conflict_where` names a partial unique
+    index's predicate."""
     insert_fn = _INSERTS.get(dialect.name)
     if insert_fn is None:
         raise NotImplementedError(f"bulk_upsert does not support the {dialect.name} dialect")
     stmt: Any = insert_fn(table).values({c: bindparam(c) for c in columns})
-    if update:
+    if conflict is None:
+        pass
+    elif update:
         stmt = stmt.on_conflict_do_update(
             index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
         )
     else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict), index_where=conflict_where)
     compiled = stmt.compile(dialect=dialect)
     positional = bool(compiled.positional)
     order = tuple(compiled.positiontup or ()) if positional else tuple(compiled.params)
@@ -92,25 +97,10 @@ def prepare_upsert(
     """The statement and parameters `bulk_upsert` sends (see there), without a connection."""
     if not rows:
         return PreparedUpsert("", [])
-    table = table_of(target)
     columns = tuple(rows[0])
     if update_columns is None:
         update_columns = [c for c in columns if c not in conflict_columns]
-    sql, order, processors, defaults, positional = _compiled(
-        table, dialect, columns, tuple(conflict_columns), tuple(update_columns)
-    )
-    if any(defaults):
-        filled = [(c, d) for c, d in zip(order, defaults, strict=True) if d is not None]
-        rows = [{**{c: d() for c, d in filled}, **row} for row in rows]
-    # Each column is read out of the rows and converted in one C-level pass (only columns whose type
-    # converts cost a Python call per value), then the columns are zipped into parameter tuples.
-    by_column = [
-        list(map(process, map(itemgetter(name), rows))) if process else list(map(itemgetter(name), rows))
-        for name, process in zip(order, processors, strict=True)
-    ]
-    picked = list(zip(*by_column, strict=True))
-    params: list[Any] = picked if positional else [dict(zip(order, v, strict=True)) for v in picked]
-    return PreparedUpsert(sql, params)
+    return _prepare(dialect, table_of(target), rows, tuple(conflict_columns), tuple(update_columns))
 
 
 def bulk_upsert(
@@ -129,3 +119,48 @@ def bulk_upsert(
         return 0
     dialect = session.connection().dialect
     return prepare_upsert(dialect, target, rows, conflict_columns, update_columns).execute(session)
+
+
+def bulk_insert(
+    session: Session,
+    target: type[Base] | Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    skip_conflicts_on: Sequence[str] | None = None,
+    conflict_where: Any = None,
+) -> int:
+    """INSERT `rows` (same keys each) through the same compiled executemany path as `bulk_upsert`.
+
+    A conflict raises, unless `skip_conflicts_on` names the unique columns (with `conflict_where`, the
+    predicate of a partial unique index) whose conflicting rows are skipped. Returns the rows sent."""
+    if not rows:
+        return 0
+    conflict = None if skip_conflicts_on is None else tuple(skip_conflicts_on)
+    dialect = session.connection().dialect
+    return _prepare(dialect, table_of(target), rows, conflict, (), conflict_where).execute(session)
+
+
+def _prepare(
+    dialect: Dialect,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict: tuple[str, ...] | None,
+    update: tuple[str, ...],
+    conflict_where: Any = None,
+) -> PreparedUpsert:
+    columns = tuple(rows[0])
+    sql, order, processors, defaults, positional = _compiled(
+        table, dialect, columns, conflict, update, conflict_where
+    )
+    if any(defaults):
+        filled = [(c, d) for c, d in zip(order, defaults, strict=True) if d is not None]
+        rows = [{**{c: d() for c, d in filled}, **row} for row in rows]
+    # Each column is read out of the rows and converted in one C-level pass (only columns whose type
+    # converts cost a Python call per value), then the columns are zipped into parameter tuples.
+    by_column = [
+        list(map(process, map(itemgetter(name), rows))) if process else list(map(itemgetter(name), rows))
+        for name, process in zip(order, processors, strict=True)
+    ]
+    picked = list(zip(*by_column, strict=True))
+    params: list[Any] = picked if positional else [dict(zip(order, v, strict=True)) for v in picked]
+    return PreparedUpsert(sql, params)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from plays.catalog import Catalog, load_catalog
-from plays.triggers import evaluate_play, fingerprint
+from plays.segments import STAGES, TIERS, Segment
+from plays.triggers import evaluate, evaluate_play, fingerprint, plays_for
 from tests.plays_helpers import AS_OF, health, signals
 
 
@@ -122,3 +123,28 @@ def test_fingerprint_depends_on_account_play_and_reason_only() -> None:
         )
         == 4
     )
+
+
+def test_plays_for_keeps_only_plays_whose_segment_filter_admits_the_account(catalog: Catalog) -> None:
+    for tier in TIERS:
+        for stage in STAGES:
+            chosen = plays_for(catalog, tier, stage)
+            expected = [p.id for p in catalog if tier in p.tiers and stage in p.stages]
+            assert [p.id for p in chosen] == expected
+
+
+def test_evaluate_with_the_segments_plays_given_equals_evaluate_without(catalog: Catalog) -> None:
+    s = signals(
+        wau=(40, 45, 100, 100, 100, 100, 100, 100), tickets_7d=6, renewal_date=AS_OF + timedelta(days=30)
+    )
+    h = health(score=30, band="critical")
+    for tier in TIERS:
+        for stage in STAGES:
+            seg = Segment(tier=tier, stage=stage, risk="critical", value_potential="low")
+            given = evaluate(catalog, s, h, seg, plays_for(catalog, tier, stage))
+            assert given == evaluate(catalog, s, h, seg)
+
+
+def test_weeks_pads_a_short_history_with_none() -> None:
+    assert signals(wau=(5, 6)).weeks() == (5, 6, None, None, None, None, None, None)
+    assert signals(wau=(1,) * 8).weeks() == (1,) * 8

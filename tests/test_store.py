@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import DateTime, Engine, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
-from store import keys, outbox_repo, sync_repo
-from store.models import Account, Alert, OutboxItem
+from store import alerts_repo, keys, outbox_repo, sync_repo
+from store.db import SQLITE_MMAP_BYTES, make_engine
+from store.models import Account, Alert, HealthSnapshot, OutboxItem
 from store.types import UTCDateTime
 from store.uow import unit_of_work
-from store.upsert import bulk_upsert
+from store.upsert import bulk_insert, bulk_upsert
 
 
 def _account(crm_id: str, name: str, **extra: object) -> dict[str, object]:
@@ -176,3 +178,63 @@ def test_sqlite_datetime_binding_matches_the_generic_path(moment: datetime) -> N
     assert fast(None) is None
     with pytest.raises(ValueError, match="naive datetime"):
         fast(datetime(2026, 1, 1))
+
+
+def test_bulk_insert_fills_python_defaults_and_refuses_a_conflict(engine: Engine) -> None:
+    as_of = datetime(2026, 11, 2, tzinfo=UTC).date()
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
+        aid = keys.account_key("salesforce", "001A")
+        sent = bulk_insert(
+            session,
+            HealthSnapshot,
+            [{"account_id": aid, "as_of": as_of, "score": s, "band": "watch"} for s in (60, 61)],
+        )
+    assert sent == 2
+    with unit_of_work(engine) as session:
+        rows = session.execute(
+            select(HealthSnapshot.score, HealthSnapshot.components, HealthSnapshot.drivers).order_by(
+                HealthSnapshot.score
+            )
+        ).all()
+        computed = session.scalars(select(HealthSnapshot.computed_at)).all()
+    assert [tuple(r) for r in rows] == [(60, {}, []), (61, {}, [])]
+    assert all(c.tzinfo is not None for c in computed)
+    with pytest.raises(IntegrityError), unit_of_work(engine) as session:
+        bulk_insert(session, Account, [_account("001A", "Acme again")])
+
+
+def test_sqlite_connections_read_through_a_memory_map(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_BYTES
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+def test_insert_alerts_skips_a_fingerprint_already_open_and_returns_only_the_inserted(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
+    aid = keys.account_key("salesforce", "001A")
+    now = datetime.now(UTC)
+
+    def row(alert_id: str, fingerprint: str) -> dict[str, object]:
+        return {
+            "id": alert_id,
+            "fingerprint": fingerprint,
+            "play_id": "usage_decline",
+            "account_id": aid,
+            "reason": "r",
+            "state": "firing",
+            "fired_at": now,
+            "updated_at": now,
+            "details": {"summary": "s"},
+        }
+
+    with unit_of_work(engine) as session:
+        assert alerts_repo.insert_alerts(session, [row("a-1", "fp-1")]) == ["a-1"]
+    with unit_of_work(engine) as session:  # a concurrent pass already opened fp-1
+        assert alerts_repo.insert_alerts(session, [row("a-2", "fp-1"), row("a-3", "fp-2")]) == ["a-3"]
+    with unit_of_work(engine) as session:
+        stored = {i: fp for i, fp in session.execute(select(Alert.id, Alert.fingerprint))}
+    assert stored == {"a-1": "fp-1", "a-3": "fp-2"}

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.services.signals import build_signals
-from plays.catalog import Catalog
+from plays.catalog import Catalog, Play
 from plays.clock import Clock
 from plays.health import HealthConfig, load_health_config, score
 from plays.lifecycle import (
@@ -35,14 +35,14 @@ from plays.lifecycle import (
 )
 from plays.segments import SegmentConfig, load_segment_config, segment
 from plays.signals import AccountSignals
-from plays.triggers import Hit, evaluate
+from plays.triggers import Hit, evaluate, plays_for
 from store import alerts_repo
 from store.scoring_inputs import InputRows, fetch_inputs
 from store.types import new_id
 from store.uow import unit_of_work
 
 SCHEDULER = "scheduler"
-MAX_INCREMENTAL = 20_000  # more changed accounts than this: a full pass is cheaper (and no huge IN lists)
+MAX_INCREMENTAL = 20_000  # more changed accounts than this: a full pass is cheaper
 
 
 @dataclass(frozen=True)
@@ -154,9 +154,7 @@ def run_check(
             now=now,
         )
         summary.refreshed, summary.suppressed = len(plan.refresh), plan.suppressed
-        alerts_repo.update_alerts(
-            session, [{"id": alert_id, "updated_at": now} for alert_id, _ in plan.refresh]
-        )
+        alerts_repo.touch_alerts(session, [alert_id for alert_id, _ in plan.refresh], now)
         _fire(session, config, plan.fire, tiers, now, summary, events)
         alerts_repo.insert_events(session, events)
     summary.seconds = time.perf_counter() - started
@@ -172,17 +170,25 @@ def score_all(
     tiers: dict[str, str] = {}
     bands: Counter[str] = Counter()
     today = now.date()
+    catalog, health_cfg, segment_cfg = config.catalog, config.health, config.segments
+    latest = rows.latest_snapshot.get
+    by_segment: dict[tuple[str, str], tuple[Play, ...]] = {}
     for signals in signals_list:
-        health = score(signals, config.health)
-        seg = segment(signals, health.band, config.segments)
-        tiers[signals.account_id] = seg.tier
+        account_id = signals.account_id
+        health = score(signals, health_cfg)
+        seg = segment(signals, health.band, segment_cfg)
+        tiers[account_id] = seg.tier
         bands[health.band] += 1
-        hits.extend(evaluate(config.catalog, signals, health, seg))
-        last = rows.latest_snapshot.get(signals.account_id)
-        if last is None or last.as_of != today or (last.score, last.band) != (health.score, health.band):
+        key = (seg.tier, seg.stage)
+        plays = by_segment.get(key)
+        if plays is None:
+            plays = by_segment[key] = plays_for(catalog, *key)
+        hits.extend(evaluate(catalog, signals, health, seg, plays))
+        last = latest(account_id)
+        if last is None or last[1] != today or (last[2], last[3]) != (health.score, health.band):
             snapshots.append(
                 {
-                    "account_id": signals.account_id,
+                    "account_id": account_id,
                     "computed_at": now,
                     "as_of": today,
                     "score": health.score,

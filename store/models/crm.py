@@ -45,7 +45,11 @@ class Account(SyncedMixin, Base):
 
 class Contact(SyncedMixin, Base):
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("source", "crm_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "crm_id"),
+        # covers the scoring join from stakeholder roles: no table lookup per role
+        Index("ix_contacts_live", "id", "is_deleted", "left_company_at"),
+    )
 
     id: Mapped[str] = mapped_column(UUIDStr(), primary_key=True)
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -99,6 +103,8 @@ class Ticket(SyncedMixin, Base):
     __table_args__ = (
         UniqueConstraint("source", "crm_id"),
         Index("ix_tickets_account_opened", "account_id", "opened_at"),
+        # covers the scoring read: the last 28 days by range, without visiting older tickets
+        Index("ix_tickets_opened", "opened_at", "account_id", "priority", "is_deleted"),
     )
 
     id: Mapped[str] = mapped_column(UUIDStr(), primary_key=True)

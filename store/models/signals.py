@@ -41,7 +41,11 @@ class NpsResponse(Base):
 
 class HealthSnapshot(Base):
     __tablename__ = "health_snapshots"
-    __table_args__ = (Index("ix_health_snapshots_account_at", "account_id", "computed_at"),)
+    __table_args__ = (
+        Index("ix_health_snapshots_account_at", "account_id", "computed_at"),
+        # covers the scoring read of each account's latest snapshot in a window of days
+        Index("ix_health_snapshots_account_as_of", "account_id", "as_of", "score", "band"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
