@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from bot.http_server import BotHttpServer, make_router
 from bot.ingest.load import ingest_text
@@ -24,6 +24,8 @@ from sandbox.portfolio import csm_count_for, generate
 from sandbox.running import settings_values, this_monday
 from sandbox.salesforce import start_salesforce
 from sandbox.slack import start_slack
+from store.models import Alert
+from store.uow import unit_of_work
 
 ACCOUNTS = 24
 
@@ -119,3 +121,18 @@ def empty_stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
             container.after_ack.stop()
         slack.stop()
         container.engine.dispose()
+
+
+def posted_alerts(stack: Stack, count: int) -> list[Alert]:
+    """Run a check and a publish now; the first `count` alerts posted to CSM channels, by id."""
+    stack.container.check()
+    stack.container.publish()
+    with unit_of_work(stack.engine) as session:
+        alerts = session.scalars(
+            select(Alert)
+            .where(Alert.message_ts.is_not(None), Alert.channel_id.like("CCSM%"))
+            .order_by(Alert.id)
+            .limit(count)
+        ).all()
+    assert len(alerts) == count
+    return list(alerts)

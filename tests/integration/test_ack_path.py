@@ -19,7 +19,7 @@ from sandbox.running import settings_values
 from sandbox.slack import start_slack
 from store.models import Alert, AlertEvent
 from store.uow import unit_of_work
-from tests.integration.conftest import Stack, wait_for
+from tests.integration.conftest import Stack, posted_alerts, wait_for
 
 
 def test_concurrent_clicks_are_acked_without_calling_auth_test(stack: Stack) -> None:
@@ -57,22 +57,8 @@ def test_a_token_slack_refuses_is_a_configuration_error_at_start(db_url: str, tm
         slack.stop()
 
 
-def _posted(stack: Stack, count: int) -> list[Alert]:
-    stack.container.check()
-    stack.container.publish()
-    with unit_of_work(stack.engine) as session:
-        alerts = session.scalars(
-            select(Alert)
-            .where(Alert.message_ts.is_not(None), Alert.channel_id.like("CCSM%"))
-            .order_by(Alert.id)
-            .limit(count)
-        ).all()
-    assert len(alerts) == count
-    return list(alerts)
-
-
 def test_every_listener_answers_before_its_work_which_waits_in_the_after_ack_queue(stack: Stack) -> None:
-    modal_alert, clicked = _posted(stack, 2)
+    modal_alert, clicked = posted_alerts(stack, 2)
     owner = modal_alert.owner_slack_id
     fp = AlertAction(AlertVerb.FALSE_POSITIVE, modal_alert.id).encode()
     stack.slack.click(owner, modal_alert.channel_id, modal_alert.message_ts, fp)

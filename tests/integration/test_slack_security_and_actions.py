@@ -14,22 +14,13 @@ from messages.actions import AlertAction, AlertVerb
 from sandbox.slack import Tamper
 from store.models import Account, Alert, AlertEvent, OutboxItem, StakeholderRole
 from store.uow import unit_of_work
-from tests.integration.conftest import Stack, wait_for
+from tests.integration.conftest import Stack, posted_alerts, wait_for
 
 INJECTION = "<!channel> *bold* <https://evil|click>"
 
 
 def _first_posted(stack: Stack) -> Alert:
-    stack.container.check()
-    stack.container.publish()
-    with unit_of_work(stack.engine) as session:
-        alert = session.scalars(
-            select(Alert)
-            .where(Alert.message_ts.is_not(None), Alert.channel_id.like("CCSM%"))
-            .order_by(Alert.id)
-        ).first()
-        assert alert is not None
-        return alert
+    return posted_alerts(stack, 1)[0]
 
 
 def _alert(stack: Stack, alert_id: str) -> Alert:
