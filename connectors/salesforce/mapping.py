@@ -238,6 +238,13 @@ class RecordMapper:
 _UNKNOWN = object()
 
 
+def _is_key(value: Any, picklist: dict[str, str | None]) -> bool:
+    try:
+        return value in picklist
+    except TypeError:  # unhashable (a malformed record's object or list): not a picklist value
+        return False
+
+
 @dataclass(frozen=True)
 class _Column:
     spec: FieldSpec
@@ -266,7 +273,10 @@ class _Column:
         """The whole column converted, or None when any value needs a closer look."""
         if self.picklist is not None:
             picklist = self.picklist
-            raw = [picklist.get(v, _UNKNOWN) if v is not None else None for v in raw]
+            try:
+                raw = [picklist.get(v, _UNKNOWN) if v is not None else None for v in raw]
+            except TypeError:  # an unhashable value (a malformed record): reported value by value
+                return None
             if any(v is _UNKNOWN for v in raw):
                 return None
         convert = self.convert if self.transform is None else self._value
@@ -297,7 +307,7 @@ class _Column:
                 try:
                     mapped = original
                     if self.picklist is not None:
-                        if original not in self.picklist:
+                        if not _is_key(original, self.picklist):
                             raise _Unusable(f"unknown picklist value {original!r}")
                         mapped = self.picklist[original]
                     if mapped is not None:
@@ -325,7 +335,7 @@ class _Column:
                     )
                     value = value[: self.length]
             if value is None and self.required and index not in dropped:
-                untracked = self.picklist is not None and original in self.picklist and not failed
+                untracked = not failed and self.picklist is not None and _is_key(original, self.picklist)
                 if not untracked and not failed:
                     problems.append(
                         (

@@ -58,9 +58,10 @@ def test_problems_are_reported_per_record_as_mapping_one_by_one_would() -> None:
         _deal(5, Name=None),  # required name missing: record left out
         _deal(6, Name=None, Amount="lots"),  # left out at Name, so the later Amount is not examined
         _deal(7),
+        _deal(8, Type={"label": "Renewal"}),  # malformed (not a picklist value at all): reported
     ]
     rows, kept, rejected = mapper.map_many(records)
-    assert kept == [0, 1, 2, 3, 6]
+    assert kept == [0, 1, 2, 3, 6, 7]
     assert (rows, [r.reason for r in rejected]) == _one_by_one(mapper, records)
     assert [r.record_id for r in rejected] == [
         records[1]["Id"],
@@ -68,12 +69,14 @@ def test_problems_are_reported_per_record_as_mapping_one_by_one_would() -> None:
         records[3]["Id"],
         records[4]["Id"],
         records[5]["Id"],
+        records[7]["Id"],
     ]
     assert rows[1]["kind"] is None and rows[2]["close_date"] is None
     assert len(rows[3]["name"]) == 255 and rows[3]["name"] == "x" * 255
     assert "unknown picklist value 'Barter'" in rejected[0].reason
     assert "truncated from 400 to 255 chars" in rejected[2].reason
-    assert [r.reason for r in rejected[3:]] == ["Name: required but empty"] * 2
+    assert [r.reason for r in rejected[3:5]] == ["Name: required but empty"] * 2
+    assert "unknown picklist value {'label': 'Renewal'}" in rejected[5].reason
 
 
 def test_a_known_untracked_role_is_left_out_quietly() -> None:
