@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from sandbox.httpbase import Clock
 from sandbox.portfolio import csm_count_for, generate
 from sandbox.running import settings_values, this_monday
 from sandbox.salesforce import start_salesforce
-from sandbox.slack import start_slack
+from sandbox.slack import SlackSandbox, start_slack
 from store.models import Alert
 from store.uow import unit_of_work
 
@@ -49,6 +50,25 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
     raise AssertionError("condition not met in time")
 
 
+@contextmanager
+def serving(container: Container, slack: SlackSandbox) -> Iterator[str]:
+    """The bot's HTTP endpoint, with the Slack sandbox delivering to it; yields its URL. On the way out
+    the server, the work after acks, the Slack sandbox and the engine stop, whatever happened inside."""
+    assert container.bolt is not None
+    server = BotHttpServer(
+        make_router(SlackRequestHandler(container.bolt)), gate=container.request_gate
+    ).start()
+    slack.set_bot_url(f"{server.url}/slack/events")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        if container.after_ack is not None:
+            container.after_ack.stop()
+        slack.stop()
+        container.engine.dispose()
+
+
 @pytest.fixture
 def stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
     clock = Clock()
@@ -67,30 +87,22 @@ def stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
     )
     container = bootstrap(settings, clock=clock)
     assert container.bolt is not None and container.slack is not None
-    server = BotHttpServer(
-        make_router(SlackRequestHandler(container.bolt)), gate=container.request_gate
-    ).start()
-    slack.set_bot_url(f"{server.url}/slack/events")
-    csms = csm_count_for(ACCOUNTS)
-    import_slack_users(
-        engine,
-        container.slack,
-        RoleConfig.from_csv("UADMIN", "UMANAGER"),
-        home_channels={f"csm{i:03d}@retainer.example": f"CCSM{i:03d}" for i in range(csms)},
-        default_manager="UMANAGER",
-    )
-    container.sync_all(full=True)
-    assert ingest_text(engine, "usage", usage_ndjson(accounts), "ndjson").loaded > 0
-    ingest_text(engine, "nps", nps_ndjson(accounts), "ndjson")
     try:
-        yield Stack(container, slack, sf, server.url, engine)
+        with serving(container, slack) as url:
+            csms = csm_count_for(ACCOUNTS)
+            import_slack_users(
+                engine,
+                container.slack,
+                RoleConfig.from_csv("UADMIN", "UMANAGER"),
+                home_channels={f"csm{i:03d}@retainer.example": f"CCSM{i:03d}" for i in range(csms)},
+                default_manager="UMANAGER",
+            )
+            container.sync_all(full=True)
+            assert ingest_text(engine, "usage", usage_ndjson(accounts), "ndjson").loaded > 0
+            ingest_text(engine, "nps", nps_ndjson(accounts), "ndjson")
+            yield Stack(container, slack, sf, url, engine)
     finally:
-        server.stop()
-        if container.after_ack is not None:
-            container.after_ack.stop()
-        slack.stop()
         sf.stop()
-        container.engine.dispose()
 
 
 @pytest.fixture
@@ -108,19 +120,9 @@ def empty_stack(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Stack]:
     )
     container = bootstrap(settings, clock=clock)
     assert container.bolt is not None and container.slack is not None
-    server = BotHttpServer(
-        make_router(SlackRequestHandler(container.bolt)), gate=container.request_gate
-    ).start()
-    slack.set_bot_url(f"{server.url}/slack/events")
-    import_slack_users(engine, container.slack, RoleConfig.from_csv("UADMIN", "UMANAGER"))
-    try:
-        yield Stack(container, slack, None, server.url, engine)
-    finally:
-        server.stop()
-        if container.after_ack is not None:
-            container.after_ack.stop()
-        slack.stop()
-        container.engine.dispose()
+    with serving(container, slack) as url:
+        import_slack_users(engine, container.slack, RoleConfig.from_csv("UADMIN", "UMANAGER"))
+        yield Stack(container, slack, None, url, engine)
 
 
 def posted_alerts(stack: Stack, count: int) -> list[Alert]:
