@@ -21,7 +21,7 @@ from pathlib import Path
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import func, select, update
 
-from benchmarks.common import report
+from benchmarks.common import open_store, report
 from benchmarks.portfolio_query import median_ms, seed_signals
 from bot.http_server import BotHttpServer, make_router
 from bot.settings import load_settings
@@ -29,8 +29,6 @@ from bot.wiring import bootstrap
 from sandbox.portfolio import generate
 from sandbox.slack import start_slack
 from sandbox.store_loader import load_portfolio
-from store.db import make_engine
-from store.migrate import upgrade
 from store.models import Account, SlackUser
 from store.uow import unit_of_work
 
@@ -39,11 +37,8 @@ CHANNEL = "CCSALERTS"
 
 
 def _prepare(database_url: str, accounts: int, seed: int, reuse: bool) -> float:
-    engine = make_engine(database_url)
-    upgrade(engine)
     started = time.perf_counter()
-    with unit_of_work(engine) as session:
-        present = session.scalar(select(func.count()).select_from(Account))
+    engine, present = open_store(database_url)
     if not (reuse and present == accounts):
         load_portfolio(engine, generate(accounts, seed=seed), include_usage=False)
         seed_signals(engine, accounts, seed)

@@ -1,9 +1,25 @@
-"""Small helpers shared by the benchmarks: peak RSS and a uniform printout."""
+"""Small helpers shared by the benchmarks: a migrated store, peak RSS and a uniform printout."""
 
 from __future__ import annotations
 
 import resource
 import sys
+
+from sqlalchemy import Engine, func, select
+
+from store.db import make_engine
+from store.migrate import upgrade
+from store.models import Account
+from store.uow import unit_of_work
+
+
+def open_store(url: str) -> tuple[Engine, int]:
+    """An engine for `url`, migrated, and how many accounts it already holds (for `--reuse`)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    with unit_of_work(engine) as session:
+        present = session.scalar(select(func.count()).select_from(Account)) or 0
+    return engine, present
 
 
 def peak_rss_mib() -> float:

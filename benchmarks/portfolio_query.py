@@ -23,15 +23,13 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, text
 
-from benchmarks.common import report
+from benchmarks.common import open_store, report
 from bot.permissions import Role
 from bot.services.account_card import account_card, find_accounts
 from bot.services.portfolio import portfolio_summary
 from bot.services.scope import Scope, resolve_scope
 from sandbox.portfolio import DEFAULT_AS_OF, csm_count_for, generate
 from sandbox.store_loader import load_portfolio
-from store.db import make_engine
-from store.migrate import upgrade
 from store.models import Account, Alert, HealthSnapshot, SlackUser
 from store.uow import unit_of_work
 
@@ -137,11 +135,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
-        upgrade(engine)
         started = time.perf_counter()
-        with unit_of_work(engine) as session:
-            present = session.scalar(select(func.count()).select_from(Account))
+        engine, present = open_store(args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
         if not (args.reuse and present == args.accounts):
             load_portfolio(engine, generate(args.accounts, seed=args.seed), include_usage=False)
             seed_signals(engine, args.accounts, args.seed)

@@ -26,15 +26,13 @@ from pathlib import Path
 from rich.progress import track
 from sqlalchemy import Engine, delete, func, select
 
-from benchmarks.common import peak_rss_mib, report
+from benchmarks.common import open_store, peak_rss_mib, report
 from bot.services.check import EngineConfig, gc_paused, run_check, score_all
 from bot.services.signals import build_signals
 from plays.catalog import load_catalog
 from plays.clock import FakeClock
 from sandbox.portfolio import DEFAULT_AS_OF, generate
 from sandbox.store_loader import load_portfolio
-from store.db import make_engine
-from store.migrate import upgrade
 from store.models import (
     Account,
     Alert,
@@ -92,12 +90,10 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
-        upgrade(engine)
         started = time.perf_counter()
-        with unit_of_work(engine) as session:
-            present = session.scalar(select(func.count()).select_from(Account))
-            if args.reuse and present == args.accounts:
+        engine, present = open_store(args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
+        if args.reuse and present == args.accounts:
+            with unit_of_work(engine) as session:
                 for model in (AlertEvent, Silence, Alert, HealthSnapshot):
                     session.execute(delete(model))
         if not (args.reuse and present == args.accounts):
