@@ -31,14 +31,7 @@ def sandbox_state(sandbox: HubSpotSandbox) -> dict[str, Any]:
         [keys.account_key("hubspot", str(a)), keys.contact_key("hubspot", str(c)), role]
         for a, c, role in sandbox.role_labels()
     ]
-    return {
-        "counts": [len(companies), len(contacts), len(deals), len(tickets), len(roles)],
-        "companies": _digest(companies),
-        "contacts": _digest(contacts),
-        "deals": _digest(deals),
-        "tickets": _digest(tickets),
-        "roles": _digest(roles),
-    }
+    return _summary(companies, contacts, deals, tickets, roles)
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -68,11 +61,22 @@ def store_state(engine: Engine) -> dict[str, Any]:
             [r.account_id, r.contact_id, r.role]
             for r in s.scalars(select(StakeholderRole).where(StakeholderRole.valid_to.is_(None)))
         ]
-    return {
-        "counts": [len(companies), len(contacts), len(deals), len(tickets), len(roles)],
-        "companies": _digest(companies),
-        "contacts": _digest(contacts),
-        "deals": _digest(deals),
-        "tickets": _digest(tickets),
-        "roles": _digest(roles),
-    }
+    return _summary(companies, contacts, deals, tickets, roles)
+
+
+def _summary(*tables: list[list[Any]]) -> dict[str, Any]:
+    """Counts and digests of (companies, contacts, deals, tickets, roles): the sandbox's and the store's
+    compare equal exactly when the two hold the same records."""
+    names = ("companies", "contacts", "deals", "tickets", "roles")
+    return {"counts": [len(t) for t in tables], **{n: _digest(t) for n, t in zip(names, tables, strict=True)}}
+
+
+def champion_and_peer(labels: list[tuple[int, int, str]]) -> tuple[int, int, int]:
+    """(company, its champion contact, another contact of that company) from the sandbox's role labels."""
+    return next(
+        (a, c, other)
+        for a, c, r in labels
+        if r == "champion"
+        for b, other, _ in labels
+        if b == a and other != c
+    )

@@ -10,7 +10,7 @@ from sandbox.hubspot import HubSpotSandbox
 from store import keys
 from store.models import Account, Deal, StakeholderRole, SyncRun
 from store.uow import unit_of_work
-from tests.hubspot.helpers import sandbox_state, store_state
+from tests.hubspot.helpers import champion_and_peer, sandbox_state, store_state
 
 
 def _sync(engine: Engine, calls: HubSpotCalls, *, full: bool = False, **options: int) -> dict[str, object]:
@@ -100,13 +100,7 @@ def test_label_changes_close_and_open_stakeholder_roles(
 ) -> None:
     _sync(engine, calls, full=True)
     labels = sorted(hubspot_sandbox.role_labels())
-    company, old, new = next(
-        (a, c, other)
-        for a, c, r in labels
-        if r == "champion"
-        for b, other, _ in labels
-        if b == a and other != c
-    )
+    company, old, new = champion_and_peer(labels)
     hubspot_sandbox.set_role_label(company, old, "champion", on=False)
     hubspot_sandbox.set_role_label(company, new, "champion", on=True)
     _sync(engine, calls)

@@ -15,6 +15,7 @@ from sandbox.hubspot import HubSpotSandbox
 from store import outbox_repo
 from store.models import OutboxItem
 from store.uow import unit_of_work
+from tests.hubspot.helpers import champion_and_peer
 
 
 def _outcome(sandbox: HubSpotSandbox, status: str = "Completed", **extra: object) -> dict[str, object]:
@@ -104,13 +105,7 @@ def test_drain_sends_each_item_once_and_parks_refusals(
 
 def test_champion_change_moves_the_label(hubspot_sandbox: HubSpotSandbox, calls: HubSpotCalls) -> None:
     labels = sorted(hubspot_sandbox.role_labels())
-    company, old, new = next(
-        (a, c, other)
-        for a, c, r in labels
-        if r == "champion"
-        for b, other, _ in labels
-        if b == a and other != c
-    )
+    company, old, new = champion_and_peer(labels)
     payload = {
         "account_crm_id": str(company),
         "departed_contact_crm_id": str(old),
