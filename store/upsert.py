@@ -7,13 +7,14 @@ one tight loop. That keeps SQLAlchemy's per-row statement machinery out of the s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Connection, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -45,7 +46,7 @@ def _compiled(
     conflict: tuple[str, ...] | None,
     update: tuple[str, ...],
     conflict_where: Any = None,
-) -> tuple[str, tuple[str, ...], tuple[Processor, ...], tuple[Default, ...], bool]:
+) -> tuple[str, tuple[str, ...], tuple[Processor, ...], tuple[Default, ...], bool, Split | None]:
     """(SQL, parameter order, bind processors and defaults in that order, positional?) for one shape.
 
     Columns the rows leave out but that have a Python-side default appear as parameters too (the
@@ -69,7 +70,48 @@ def _compiled(
     order = tuple(compiled.positiontup or ()) if positional else tuple(compiled.params)
     processors = tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in order)
     defaults = tuple(None if c in columns else _default(table, c) for c in order)
-    return str(compiled), order, processors, defaults, positional
+    split = None
+    if dialect.name == "sqlite" and update and positional and conflict is not None and len(conflict) == 1:
+        plain = insert_fn(table).values({c: bindparam(c) for c in columns}).compile(dialect=dialect)
+        if tuple(plain.positiontup or ()) == order:
+            key = table.c[conflict[0]].name
+            split = Split(
+                str(plain),
+                f'SELECT "{key}" FROM "{table.name}" WHERE "{key}" IN (SELECT value FROM json_each(?))',
+                order.index(conflict[0]),
+            )
+    return str(compiled), order, processors, defaults, positional, split
+
+
+@dataclass(frozen=True)
+class Split:
+    """SQLite only: an upsert sent as a plain INSERT of the rows whose key is not stored yet, then the
+    upsert for the rest (stored keys, and keys repeated within the batch, in their order).
+
+    With foreign keys on, SQLite runs `INSERT ... ON CONFLICT DO UPDATE` about 2.7 times slower than a
+    plain INSERT, whether or not a row conflicts (measured on 36k contacts: 0.91 s against 0.34 s), and
+    an initial sync is nearly all new rows. The result is the same as the upsert's: the lookup runs in
+    the writing transaction, and a key stored by someone else in between fails the INSERT loudly
+    (IntegrityError, the transaction rolls back) instead of being overwritten or lost."""
+
+    insert_sql: str
+    stored_sql: str  # the batch's keys that are already stored, given the keys as one JSON array
+    key_index: int  # the conflict column's position in a parameter tuple
+
+    def partition(self, conn: Connection, params: list[Any]) -> tuple[list[Any], list[Any]] | None:
+        """(rows to INSERT, rows to upsert), or None when the keys do not travel as JSON."""
+        keys = [p[self.key_index] for p in params]
+        if not all(type(k) is str or type(k) is int for k in keys):
+            return None
+        stored = {r[0] for r in conn.exec_driver_sql(self.stored_sql, (json.dumps(keys),))}
+        fresh, again = [], []
+        for key, row in zip(keys, params, strict=True):
+            if key in stored:
+                again.append(row)
+            else:
+                stored.add(key)  # a key repeated in the batch: its later rows update the first
+                fresh.append(row)
+        return fresh, again
 
 
 @dataclass(frozen=True)
@@ -79,11 +121,23 @@ class PreparedUpsert:
 
     sql: str
     params: list[Any]
+    split: Split | None = None
 
     def execute(self, session: Session) -> int:
         """Send the statement inside the session's transaction; returns the number of rows sent."""
-        if self.params:
-            session.connection().exec_driver_sql(self.sql, self.params)
+        if not self.params:
+            return 0
+        conn = session.connection()
+        parts = self.split.partition(conn, self.params) if self.split else None
+        if parts is None:
+            conn.exec_driver_sql(self.sql, self.params)
+        else:
+            fresh, again = parts
+            assert self.split is not None
+            if fresh:
+                conn.exec_driver_sql(self.split.insert_sql, fresh)
+            if again:
+                conn.exec_driver_sql(self.sql, again)
         return len(self.params)
 
 
@@ -149,7 +203,7 @@ def _prepare(
     conflict_where: Any = None,
 ) -> PreparedUpsert:
     columns = tuple(rows[0])
-    sql, order, processors, defaults, positional = _compiled(
+    sql, order, processors, defaults, positional, split = _compiled(
         table, dialect, columns, conflict, update, conflict_where
     )
     if any(defaults):
@@ -163,4 +217,4 @@ def _prepare(
     ]
     picked = list(zip(*by_column, strict=True))
     params: list[Any] = picked if positional else [dict(zip(order, v, strict=True)) for v in picked]
-    return PreparedUpsert(sql, params)
+    return PreparedUpsert(sql, params, split)

@@ -55,6 +55,71 @@ def test_bulk_upsert_do_nothing_keeps_first(engine: Engine) -> None:
         assert session.get(Account, keys.account_key("salesforce", "001A")).name == "First"
 
 
+def test_bulk_upsert_key_repeated_in_one_batch_keeps_the_last_row(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
+    batch = [_account("001B", "Globex"), _account("001A", "Acme 2"), _account("001B", "Globex 2")]
+    batch += [_account("001A", "Acme 3"), _account("001C", "Initech")]
+    with unit_of_work(engine) as session:
+        assert bulk_upsert(session, Account, batch, ("id",)) == 5
+    with unit_of_work(engine) as session:
+        names = {crm_id: name for crm_id, name in session.execute(select(Account.crm_id, Account.name))}
+    assert names == {"001A": "Acme 3", "001B": "Globex 2", "001C": "Initech"}
+
+
+def test_sqlite_upsert_sends_new_rows_as_a_plain_insert(tmp_path: Path) -> None:
+    """With foreign keys on, SQLite's INSERT ... ON CONFLICT DO UPDATE costs about 2.7 times a plain
+    INSERT even when nothing conflicts, so the rows whose key is not stored go in as a plain INSERT."""
+    from sqlalchemy import event
+
+    from store.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'split.db'}")
+    upgrade(engine)
+    sent: list[tuple[str, int]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _record(_conn, _cursor, statement, parameters, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO accounts"):
+            rows = len(parameters) if executemany else 1
+            sent.append(("upsert" if "ON CONFLICT" in statement else "insert", rows))
+
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme"), _account("001B", "Globex")], ("id",))
+    assert sent == [("insert", 2)]
+    sent.clear()
+    with unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme Corp"), _account("001C", "Initech")], ("id",))
+    assert sent == [("insert", 1), ("upsert", 1)]
+    engine.dispose()
+
+
+def test_sqlite_upsert_fails_loudly_if_a_key_appears_after_the_lookup(tmp_path: Path) -> None:
+    """The lookup and the INSERT run in one transaction; should a row with the key still be there when
+    the INSERT runs, it fails (and rolls back) instead of silently overwriting or dropping a row."""
+    from sqlalchemy import event
+
+    from store.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'race.db'}")
+    upgrade(engine)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sneak_in(conn, _cursor, statement, _parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
+        plain_insert = statement.startswith("INSERT INTO accounts") and "ON CONFLICT" not in statement
+        if plain_insert and "sneaked" not in statement:
+            conn.exec_driver_sql(
+                "INSERT INTO accounts (id, source, crm_id, name, is_deleted, synced_at, currency, extra) "
+                "VALUES (?, 'salesforce', '001A', 'sneaked', 0, '2026-01-01', 'USD', '{}')",
+                (keys.account_key("salesforce", "001A"),),
+            )
+
+    with pytest.raises(IntegrityError), unit_of_work(engine) as session:
+        bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
+    assert _count(engine, Account) == 0
+    engine.dispose()
+
+
 def test_unit_of_work_rolls_back_everything_on_error(engine: Engine) -> None:
     with pytest.raises(RuntimeError), unit_of_work(engine) as session:
         bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
