@@ -113,10 +113,18 @@ class SObjectStream:
             records = [records[i] for i in kept]
         parents: dict[str, dict[str, str]] = {"account": {}, "contact": {}}
         for column, sf_field, parent in self.mapper.parents:
-            found = parents[parent]
-            for row, record in zip(rows, records, strict=True):
-                if row[column] is not None:
-                    found[row[column]] = str(field_value(record, sf_field))
+            raw = (
+                [field_value(r, sf_field) for r in records]
+                if "." in sf_field
+                else [r.get(sf_field) for r in records]
+            )
+            parents[parent].update(
+                {
+                    key: str(value)
+                    for key, value in zip([row[column] for row in rows], raw, strict=True)
+                    if key is not None
+                }
+            )
         page.writes.extend(_parent_stubs(parents, now))
         if self.key is None:
             for row, record in zip(rows, records, strict=True):
@@ -155,8 +163,10 @@ def _parent_stubs(parents: dict[str, dict[str, str]], now: datetime) -> list[Tab
     synced = {"source": SOURCE, "is_deleted": False, "synced_at": now, "crm_modified_at": None}
     writes = []
     if parents["account"]:
+        extra: dict[str, Any] = {}  # one object for every row: the bulk write converts it once
         rows = [
-            {"id": k, "crm_id": v, "name": "", "extra": {}, **synced} for k, v in parents["account"].items()
+            {"id": k, "crm_id": v, "name": "", "extra": extra, **synced}
+            for k, v in parents["account"].items()
         ]
         writes.append(TableWrite(Account, rows, update_columns=()))
     if parents["contact"]:
