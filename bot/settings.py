@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     outbox_drain_interval_seconds: int = Field(default=30, ge=1)
 
     # Behaviour
+    play_catalog_dir: Path | None = None  # a folder of play YAML files instead of the shipped catalog
     timezone: str = "UTC"
     default_alert_channel: str = "#cs-alerts"
     escalation_channel: str = "#cs-escalations"

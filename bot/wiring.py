@@ -193,7 +193,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, with_slack: boo
         settings=settings,
         engine=engine,
         clock=clock or SystemClock(),
-        catalog=load_catalog(),
+        catalog=load_catalog(settings.play_catalog_dir),
         crms=crm_connections(settings, engine),
     )
     if with_slack:

@@ -76,7 +76,11 @@ _TOP_KEYS = {
     "sla": True,
     "expire_after": False,
     "suppression": False,
+    "experiment": False,
 }
+
+
+HOLDOUT_ARM = "holdout"  # the accounts an experiment leaves without the play
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +115,22 @@ class Sla:
 
 
 @dataclass(frozen=True, slots=True)
+class Arm:
+    name: str
+    weight: float = 1.0
+    delay: Duration = field(default_factory=Duration)  # how long the alert is held back before posting
+
+
+@dataclass(frozen=True, slots=True)
+class Experiment:
+    """A/B test of a play's timing: each account gets one arm (or the holdout: no play), by a hash of
+    play and account, so the same account always lands in the same arm."""
+
+    arms: tuple[Arm, ...]
+    holdout: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
 class Play:
     id: str
     version: int
@@ -129,6 +149,7 @@ class Play:
     steps: tuple[Step, ...] = ()
     inhibited_by: tuple[str, ...] = ()
     description: str = ""
+    experiment: Experiment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +291,44 @@ class _PlayBuilder:
             stages=frozenset(stages),
             steps=tuple(steps),
             inhibited_by=tuple(inhibited_by),
+            experiment=self._experiment(raw.get("experiment")),
         )
+
+    def _experiment(self, raw: Any) -> Experiment | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict) or not isinstance(raw.get("arms"), list):
+            self.fail("experiment: needs a list of arms (and optionally a holdout)", "experiment")
+            return None
+        for key in raw.keys() - {"arms", "holdout"}:
+            self.fail(f"experiment.{key}: unknown key", "experiment", key)
+        holdout = raw.get("holdout", 0.1)
+        if isinstance(holdout, bool) or not isinstance(holdout, int | float) or not 0 <= holdout < 1:
+            self.fail(
+                f"experiment.holdout: {holdout!r} must be a fraction from 0 up to 1", "experiment", "holdout"
+            )
+            holdout = 0.0
+        arms: list[Arm] = []
+        for i, arm in enumerate(raw["arms"]):
+            where = ("experiment", "arms", str(i))
+            if not isinstance(arm, dict) or not isinstance(arm.get("name"), str) or not arm["name"]:
+                self.fail(f"experiment.arms.{i}: needs a name", *where)
+                continue
+            for key in arm.keys() - {"name", "weight", "delay"}:
+                self.fail(f"experiment.arms.{i}.{key}: unknown key", *where, key)
+            weight = arm.get("weight", 1)
+            if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+                self.fail(
+                    f"experiment.arms.{i}.weight: {weight!r} must be a positive number", *where, "weight"
+                )
+                weight = 1
+            if arm["name"] == HOLDOUT_ARM or arm["name"] in (a.name for a in arms):
+                self.fail(f"experiment.arms.{i}: the name {arm['name']!r} is taken", *where, "name")
+            delay = self.duration(arm.get("delay", "0h"), *where, "delay")
+            arms.append(Arm(arm["name"], float(weight), delay))
+        if len(raw["arms"]) < 2:
+            self.fail("experiment: needs at least two arms to compare", "experiment", "arms")
+        return Experiment(tuple(arms), float(holdout))
 
     def _check_params(self, kind: str, params: dict[str, Any]) -> None:
         spec = TRIGGER_PARAMS.get(kind)

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
-HOLDOUT = "holdout"
+from plays.catalog import HOLDOUT_ARM, Arm, Experiment
+
+HOLDOUT = HOLDOUT_ARM
 
 
 def _unit(experiment_id: str, account_id: str) -> float:
@@ -33,6 +35,13 @@ def assign_arm(
         if pick < 0:
             return name
     return arms[-1][0]
+
+
+def arm_for(experiment: Experiment, play_id: str, account_id: str) -> Arm | None:
+    """The account's arm of a play's timing experiment (the play id names the experiment); None for
+    the holdout, which gets no play."""
+    name = assign_arm(play_id, account_id, [(a.name, a.weight) for a in experiment.arms], experiment.holdout)
+    return next((a for a in experiment.arms if a.name == name), None)
 
 
 @dataclass(frozen=True, slots=True)

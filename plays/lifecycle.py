@@ -7,6 +7,10 @@ fixed pipeline and returns a named reason for what happens to it:
     listed in `suppression.inhibited_by` exists for the account) -> silence (an active silence matches)
     -> cooldown (the fingerprint resolved less than `cooldown` ago) -> fire.
 
+A play with a timing experiment (`experiment:` in its YAML) then puts the account in an arm: the holdout
+gets no alert (reason "holdout"), and an arm with a delay fires an alert held back until `deliver_at`
+(not posted or listed before then; its SLA and expiry count from then).
+
 `sweep` moves open alerts along with time: snoozes end, unclaimed alerts past their SLA escalate,
 alerts left firing past `expire_after` expire. `group_digests` batches notifications per channel.
 """
@@ -19,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from plays.catalog import SEVERITY_RANK, Catalog
+from plays.clock import Duration
+from plays.experiments import arm_for
 from plays.triggers import Hit
 
 OPEN_STATES = ("firing", "claimed", "snoozed")
@@ -29,6 +35,7 @@ DUPLICATE = "duplicate"
 INHIBITED = "inhibited"
 SILENCED = "silenced"
 COOLDOWN = "cooldown"
+HELD_OUT = "holdout"  # the account is in the holdout of the play's timing experiment: no play
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,7 @@ class AlertState:
     claimed_at: datetime | None = None
     escalated_at: datetime | None = None
     snoozed_until: datetime | None = None
+    deliver_at: datetime | None = None  # held back by a timing experiment until then
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +112,9 @@ def decide(
 class NewAlert:
     hit: Hit
     fired_at: datetime
-    due_at: datetime  # claim by then, or it escalates
+    due_at: datetime  # claim by then, or it escalates (counted from deliver_at when it is held back)
+    arm: str | None = None  # the timing experiment's arm, when the play runs one
+    deliver_at: datetime | None = None  # posted and shown to the CSM from then on (None: at once)
 
 
 @dataclass
@@ -112,6 +122,7 @@ class Plan:
     fire: list[NewAlert] = field(default_factory=list)
     refresh: list[tuple[str, Hit]] = field(default_factory=list)  # (open alert id, the hit seen again)
     suppressed: dict[str, int] = field(default_factory=dict)  # reason -> count
+    arms: dict[tuple[str, str], str] = field(default_factory=dict)  # (play, account) -> arm, holdout too
 
     def count(self, reason: str) -> None:
         self.suppressed[reason] = self.suppressed.get(reason, 0) + 1
@@ -151,7 +162,16 @@ def plan_pass(
             cooldown_until=play.cooldown.after(resolved) if resolved else None,
             now=now,
         )
-        if decision.notify:
+        if decision.notify and play.experiment is not None:
+            arm = arm_for(play.experiment, play.id, hit.account_id)
+            plan.arms[(play.id, hit.account_id)] = arm.name if arm else HELD_OUT
+            if arm is None:
+                plan.count(HELD_OUT)
+                continue
+            deliver_at = arm.delay.after(now) if arm.delay != Duration() else None
+            due_at = play.sla.claim_within.after(deliver_at or now)
+            plan.fire.append(NewAlert(hit, now, due_at, arm.name, deliver_at))
+        elif decision.notify:
             plan.fire.append(NewAlert(hit, now, play.sla.claim_within.after(now)))
         elif decision.action == DUPLICATE:
             plan.refresh.append((decision.detail, hit))
@@ -182,7 +202,7 @@ def sweep(alerts: Iterable[AlertState], catalog: Catalog, now: datetime) -> list
             continue
         if a.state != "firing" or play is None:
             continue
-        if play.expire_after.after(a.fired_at) <= now:
+        if play.expire_after.after(a.deliver_at or a.fired_at) <= now:
             out.append(Transition(a.id, "expire", a.state, "expired"))
         elif a.escalated_at is None and a.due_at is not None and a.due_at <= now:
             out.append(Transition(a.id, "escalate", a.state, a.state, play.sla.escalate_to))

@@ -18,6 +18,7 @@ from store.models import (
     AlertEvent,
     ChannelRoute,
     CsmAssignment,
+    ExperimentArm,
     HealthSnapshot,
     Silence,
     SlackUser,
@@ -45,6 +46,7 @@ def open_alerts(session: Session, account_ids: Sequence[str] | None = None) -> l
         Alert.claimed_at,
         Alert.escalated_at,
         Alert.snoozed_until,
+        Alert.deliver_at,
     ).where(Alert.state.in_(OPEN_ALERT_STATES))
     return list(session.execute(_only(session, query, Alert.account_id, account_ids)))
 
@@ -124,6 +126,16 @@ def insert_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[s
     ids = [str(row["id"]) for row in rows]
     present = set(session.scalars(select(Alert.id).where(in_ids(Alert.id, ids, session.get_bind().dialect))))
     return [i for i in ids if i in present]
+
+
+def record_arms(session: Session, arms: Mapping[tuple[str, str], str], now: datetime) -> None:
+    """Store each (play, account) -> arm of a timing experiment; an account keeps its first arm."""
+    rows = [
+        {"experiment_id": play, "account_id": account, "arm": arm, "assigned_at": now}
+        for (play, account), arm in arms.items()
+    ]
+    if rows:
+        bulk_insert(session, ExperimentArm, rows, skip_conflicts_on=("experiment_id", "account_id"))
 
 
 def insert_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:

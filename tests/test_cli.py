@@ -75,3 +75,20 @@ def test_doctor_names_each_unreachable_service(tmp_path: Path) -> None:
         assert f"FAIL  {service}: " in out
     assert "Traceback" not in out + result.stderr
     assert "pat-test" not in out and "00Dtest" not in out
+
+
+def test_check_runs_the_catalog_in_play_catalog_dir(tmp_path: Path) -> None:
+    """PLAY_CATALOG_DIR replaces the shipped catalog; a bad file there stops `check` with its line."""
+    plays = tmp_path / "plays"
+    plays.mkdir()
+    for path in Path(__file__).parent.parent.joinpath("plays", "catalog").glob("*.yml"):
+        shutil.copy(path, plays / path.name)
+    text = (plays / "ticket_spike.yml").read_text(encoding="utf-8")
+    (plays / "ticket_spike.yml").write_text(text + "experiment: {holdout: 2}\n", encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}", "PLAY_CATALOG_DIR": str(plays)}
+    assert retainer("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
+    result = retainer("check", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    line = len(text.splitlines()) + 1
+    assert f"ticket_spike.yml:{line}: experiment: needs a list of arms" in result.stderr.replace("\n", "")
+    assert retainer("check", cwd=tmp_path, env={**env, "PLAY_CATALOG_DIR": ""}).returncode == 0

@@ -70,3 +70,59 @@ def test_duplicate_play_id(tmp_path: Path) -> None:
     (tmp_path / "zz_copy.yml").write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError, match=r"zz_copy.yml:1: duplicate play id 'milestone'"):
         load_catalog(tmp_path)
+
+
+EXPERIMENT = """experiment:
+  holdout: 0.2
+  arms:
+    - {name: immediate}
+    - {name: delayed_3d, weight: 2, delay: 3bd}
+"""
+
+
+def test_a_timing_experiment_loads_with_its_arms_holdout_and_delays(tmp_path: Path) -> None:
+    _copy_seed(tmp_path)
+    path = tmp_path / "usage_decline.yml"
+    path.write_text(path.read_text(encoding="utf-8") + EXPERIMENT, encoding="utf-8")
+    experiment = load_catalog(tmp_path)["usage_decline"].experiment
+    assert experiment is not None and experiment.holdout == 0.2
+    assert [(a.name, a.weight, str(a.delay)) for a in experiment.arms] == [
+        ("immediate", 1.0, "0h"),
+        ("delayed_3d", 2.0, "3bd"),
+    ]
+    assert load_catalog()["usage_decline"].experiment is None  # the seed plays run no experiment
+
+
+@pytest.mark.parametrize(
+    ("block", "needle", "message"),
+    [
+        ("experiment: {holdout: 0.1}\n", "experiment:", "experiment: needs a list of arms"),
+        ("experiment:\n  arms:\n    - {name: only}\n", "arms:", "experiment: needs at least two arms"),
+        (EXPERIMENT.replace("0.2", "1.5"), "holdout:", "experiment.holdout: 1.5 must be a fraction"),
+        (EXPERIMENT.replace("weight: 2", "weight: 0"), "delayed_3d", "experiment.arms.1.weight: 0 must"),
+        (
+            EXPERIMENT.replace("delayed_3d", "immediate"),
+            "weight: 2",
+            "experiment.arms.1: the name 'immediate'",
+        ),
+        (
+            EXPERIMENT.replace("name: immediate", "name: holdout"),
+            "{name: holdout}",
+            "experiment.arms.0: the name",
+        ),
+        (EXPERIMENT.replace("3bd", "soon"), "delayed_3d", "experiment.arms.1.delay"),
+        (EXPERIMENT.replace("holdout: 0.2", "holdout: 0.2\n  colour: blue"), "colour", "experiment.colour"),
+    ],
+)
+def test_a_bad_experiment_is_reported_with_file_and_line(
+    tmp_path: Path, block: str, needle: str, message: str
+) -> None:
+    _copy_seed(tmp_path)
+    path = tmp_path / "usage_decline.yml"
+    text = path.read_text(encoding="utf-8") + block
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        load_catalog(tmp_path)
+    problems = [(p.line, p.message) for p in info.value.problems if p.file.endswith("usage_decline.yml")]
+    line = _line(text.splitlines(), needle)
+    assert any(at == line and words.startswith(message) for at, words in problems), problems

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 from connectors.sync import RunResult
+from plays.catalog import CatalogError
 from store.db import make_engine
 
 err_console = Console(stderr=True)
@@ -22,7 +23,7 @@ err_console = Console(stderr=True)
 def exit_on_config_error() -> Iterator[None]:
     try:
         yield
-    except ConfigError as exc:
+    except (ConfigError, CatalogError) as exc:  # a bad PLAY_CATALOG_DIR is a configuration error too
         err_console.print(f"[bold red]configuration error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 

@@ -92,13 +92,16 @@ def register(app: typer.Typer) -> None:
             help="Only accounts whose CRM rows, tickets or NPS changed in the last N minutes.",
         ),
         catalog_dir: Path | None = typer.Option(
-            None, "--catalog", help="A play catalog folder (default: shipped)."
+            None, "--catalog", help="A play catalog folder (default: PLAY_CATALOG_DIR, else shipped)."
         ),
     ) -> None:
         """Run one scoring + trigger pass now (the scheduler job's body) and print a summary."""
         settings = settings_or_exit()
         engine = engine_for(settings)
-        config = EngineConfig(_catalog_or_exit(catalog_dir), default_channel=settings.default_alert_channel)
+        config = EngineConfig(
+            _catalog_or_exit(catalog_dir or settings.play_catalog_dir),
+            default_channel=settings.default_alert_channel,
+        )
         ids: list[str] | None = list(account) or None
         if changed_minutes:
             with unit_of_work(engine) as session:

@@ -81,6 +81,7 @@ def _state(row: Any) -> AlertState:
         claimed_at=row.claimed_at,
         escalated_at=row.escalated_at,
         snoozed_until=row.snoozed_until,
+        deliver_at=row.deliver_at,
     )
 
 
@@ -155,6 +156,7 @@ def run_check(
         )
         summary.refreshed, summary.suppressed = len(plan.refresh), plan.suppressed
         alerts_repo.touch_alerts(session, [alert_id for alert_id, _ in plan.refresh], now)
+        alerts_repo.record_arms(session, plan.arms, now)
         _fire(session, config, plan.fire, tiers, now, summary, events)
         alerts_repo.insert_events(session, events)
     summary.seconds = time.perf_counter() - started
@@ -282,7 +284,8 @@ def _fire(
                 "fired_at": now,
                 "updated_at": now,
                 "due_at": f.due_at,
-                "details": {"summary": hit.summary, **hit.details},
+                "deliver_at": f.deliver_at,
+                "details": {"summary": hit.summary, **hit.details, **({"arm": f.arm} if f.arm else {})},
             }
         )
     inserted = set(alerts_repo.insert_alerts(session, rows))

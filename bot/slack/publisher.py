@@ -19,7 +19,7 @@ from datetime import datetime
 import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 
 from bot.posting import FlushReport, Outgoing, PostQueue
 from bot.slack.alert_views import alert_views
@@ -123,6 +123,7 @@ class AlertPublisher:
             return self._publish_pending(limit)
 
     def _publish_pending(self, limit: int) -> FlushReport:
+        now = self._clock.now()
         with unit_of_work(self._engine) as session:
             rows = session.execute(
                 select(
@@ -139,12 +140,13 @@ class AlertPublisher:
                     Alert.message_ts.is_(None),
                     Alert.state.in_(OPEN_ALERT_STATES),
                     Alert.channel_id.is_not(None),
+                    or_(Alert.deliver_at.is_(None), Alert.deliver_at <= now),  # a delayed arm waits
                 )
                 .order_by(Alert.fired_at, Alert.id)
                 .limit(limit)
             ).all()
             waiting = [Waiting(r.id, r.channel_id or "", *r[2:]) for r in rows]
-            plan = plan_delivery(session, waiting, self._clock.now())
+            plan = plan_delivery(session, waiting, now)
         views = self.views([alert_id for alert_id, _ in plan.now])
         for alert_id, channel in plan.now:
             alert = views.get(alert_id)

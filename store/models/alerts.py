@@ -50,6 +50,8 @@ class Alert(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a timing experiment's delayed arm: not posted or listed to the CSM before then (None: at once)
+    deliver_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
 

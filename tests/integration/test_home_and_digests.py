@@ -131,7 +131,9 @@ class Desk:
     slack: Any
     accounts: list[str]
 
-    def fire(self, owner: str, play: str, account: int, reason: str = "dropped") -> str:
+    def fire(
+        self, owner: str, play: str, account: int, reason: str = "dropped", deliver_at: datetime | None = None
+    ) -> str:
         with unit_of_work(self.engine) as session:
             alert = Alert(
                 fingerprint=f"{owner}:{play}:{account}:{reason}",
@@ -141,6 +143,7 @@ class Desk:
                 owner_slack_id=owner,
                 channel_id="CCSM000",
                 fired_at=self.clock.now(),
+                deliver_at=deliver_at,
             )
             session.add(alert)
             session.flush()
@@ -191,6 +194,18 @@ def test_realtime_owner_gets_each_alert_at_once(desk: Desk) -> None:
     report = desk.publisher.publish_pending()
     assert report.posted == 2 and report.held == 0 and desk.waiting() == set()
     assert {first, second}.isdisjoint(desk.waiting())
+
+
+def test_an_alert_held_back_by_a_timing_experiment_is_posted_once_due(desk: Desk) -> None:
+    later = desk.clock.now() + timedelta(days=3)
+    held = desk.fire("UCSM001", "usage_decline", 0, deliver_at=later)
+    now = desk.fire("UCSM001", "ticket_spike", 1)
+    report = desk.publisher.publish_pending()
+    assert report.posted == 1 and desk.waiting() == {held}
+    assert now not in desk.waiting()
+    desk.clock.advance(days=3)
+    assert desk.publisher.publish_pending().posted == 1 and desk.waiting() == set()
+    assert len(desk.posted()) == 2
 
 
 def test_hourly_digest_waits_for_active_hours_in_the_owners_timezone(desk: Desk) -> None:
