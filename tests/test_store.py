@@ -120,6 +120,41 @@ def test_sqlite_upsert_fails_loudly_if_a_key_appears_after_the_lookup(tmp_path: 
     engine.dispose()
 
 
+def test_sqlite_upsert_looks_up_stored_keys_under_the_write_lock(tmp_path: Path) -> None:
+    """No other connection can store a key between the lookup and the INSERT: by the lookup, this
+    transaction already holds SQLite's write lock."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from store.migrate import upgrade
+
+    path = tmp_path / "lock.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    other_could_write: list[bool] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _try_other_writer(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
+        if "json_each" in statement:
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                other_could_write.append(True)
+            except sqlite3.OperationalError:  # database is locked
+                other_could_write.append(False)
+            finally:
+                other.close()
+
+    with unit_of_work(engine) as session:
+        session.scalar(select(func.count()).select_from(Account))  # a read first, as a sync page does
+        bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
+    assert other_could_write == [False]
+    assert _count(engine, Account) == 1
+    engine.dispose()
+
+
 def test_unit_of_work_rolls_back_everything_on_error(engine: Engine) -> None:
     with pytest.raises(RuntimeError), unit_of_work(engine) as session:
         bulk_upsert(session, Account, [_account("001A", "Acme")], ("id",))
