@@ -12,7 +12,8 @@ gets no alert (reason "holdout"), and an arm with a delay fires an alert held ba
 (not posted or listed before then; its SLA and expiry count from then).
 
 `sweep` moves open alerts along with time: snoozes end, unclaimed alerts past their SLA escalate,
-alerts left firing past `expire_after` expire. `group_digests` batches notifications per channel.
+alerts left firing past `expire_after` expire, and a play's follow-up step ("call after 3 business days
+if no response") comes due on an alert still open. `group_digests` batches notifications per channel.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from plays.catalog import SEVERITY_RANK, Catalog
+from plays.catalog import SEVERITY_RANK, Catalog, Step
 from plays.clock import Duration
 from plays.experiments import arm_for
 from plays.triggers import Hit
@@ -51,6 +52,7 @@ class AlertState:
     escalated_at: datetime | None = None
     snoozed_until: datetime | None = None
     deliver_at: datetime | None = None  # held back by a timing experiment until then
+    steps_reminded: int = 0  # the play's steps, in order, already reminded of (or due at once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,10 +186,11 @@ def plan_pass(
 @dataclass(frozen=True, slots=True)
 class Transition:
     alert_id: str
-    action: str  # unsnooze | escalate | expire
+    action: str  # unsnooze | escalate | expire | step_due
     from_state: str
     to_state: str
     escalate_to: str | None = None
+    step: int | None = None  # step_due: the index in the play's steps of the step now due
 
 
 def sweep(alerts: Iterable[AlertState], catalog: Catalog, now: datetime) -> list[Transition]:
@@ -200,13 +203,31 @@ def sweep(alerts: Iterable[AlertState], catalog: Catalog, now: datetime) -> list
                 back = "claimed" if a.claimed_at is not None else "firing"
                 out.append(Transition(a.id, "unsnooze", a.state, back))
             continue
-        if a.state != "firing" or play is None:
+        if play is None:
             continue
-        if play.expire_after.after(a.deliver_at or a.fired_at) <= now:
-            out.append(Transition(a.id, "expire", a.state, "expired"))
-        elif a.escalated_at is None and a.due_at is not None and a.due_at <= now:
-            out.append(Transition(a.id, "escalate", a.state, a.state, play.sla.escalate_to))
+        if a.state == "firing":
+            if play.expire_after.after(a.deliver_at or a.fired_at) <= now:
+                out.append(Transition(a.id, "expire", a.state, "expired"))
+                continue
+            if a.escalated_at is None and a.due_at is not None and a.due_at <= now:
+                out.append(Transition(a.id, "escalate", a.state, a.state, play.sla.escalate_to))
+        step = _step_due(a, play.steps, now)  # firing or claimed: the play's follow-ups still apply
+        if step is not None:
+            out.append(Transition(a.id, "step_due", a.state, a.state, step=step))
     return out
+
+
+def _step_due(a: AlertState, steps: Sequence[Step], now: datetime) -> int | None:
+    """The latest of the play's follow-up steps that has come due since the owner was last reminded
+    (counted from delivery), for an alert still open and not done. Steps due at once are in the alert
+    itself; a step's condition ("no_response") holds while nobody has logged an outcome."""
+    start = a.deliver_at or a.fired_at
+    due = None
+    for index in range(a.steps_reminded, len(steps)):
+        after = steps[index].after
+        if after != Duration() and after.after(start) <= now:
+            due = index
+    return due
 
 
 @dataclass(frozen=True, slots=True)

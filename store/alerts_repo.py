@@ -47,6 +47,7 @@ def open_alerts(session: Session, account_ids: Sequence[str] | None = None) -> l
         Alert.escalated_at,
         Alert.snoozed_until,
         Alert.deliver_at,
+        Alert.steps_reminded,
     ).where(Alert.state.in_(OPEN_ALERT_STATES))
     return list(session.execute(_only(session, query, Alert.account_id, account_ids)))
 

@@ -112,11 +112,12 @@ def test_sla_escalates_unclaimed_alert_once_when_due(catalog: Catalog) -> None:
     (t,) = sweep([a], catalog, due)
     assert (t.action, t.to_state, t.escalate_to) == ("escalate", "firing", "manager")
     assert sweep([alert(h, due_at=due, escalated_at=due)], catalog, due + timedelta(hours=1)) == []
-    assert sweep([alert(h, "claimed", due_at=due)], catalog, due + timedelta(days=1)) == []
+    reminded = {"steps_reminded": 2}  # the play's follow-up steps are not what this test is about
+    assert sweep([alert(h, "claimed", due_at=due, **reminded)], catalog, due + timedelta(days=1)) == []
 
 
 def test_unclaimed_alert_expires(catalog: Catalog) -> None:
-    a = alert(hit(), due_at=FRIDAY, escalated_at=FRIDAY)  # usage_decline: expire_after 21d
+    a = alert(hit(), due_at=FRIDAY, escalated_at=FRIDAY, steps_reminded=2)  # usage_decline: expire_after 21d
     assert sweep([a], catalog, FRIDAY + timedelta(days=20)) == []
     (t,) = sweep([a], catalog, FRIDAY + timedelta(days=21))
     assert (t.action, t.to_state) == ("expire", "expired")
@@ -178,3 +179,26 @@ def test_durations() -> None:
     assert str(parse_duration("14d")) == "2w"
     with pytest.raises(ValueError, match="3bd for business days"):
         parse_duration("3 days")
+
+
+def test_a_follow_up_step_comes_due_once_counted_from_delivery(catalog: Catalog) -> None:
+    """usage_decline: check-in email now (in the alert itself), call after 3 business days."""
+    h = hit()
+    a = alert(h, "claimed", due_at=FRIDAY, escalated_at=FRIDAY)
+    wednesday = datetime(2026, 11, 11, 9, 0, tzinfo=UTC)  # Friday + 3 business days
+    assert sweep([a], catalog, wednesday - timedelta(minutes=1)) == []
+    (t,) = sweep([a], catalog, wednesday)
+    assert (t.action, t.step, t.to_state) == ("step_due", 1, "claimed")
+    assert sweep([alert(h, "claimed", due_at=FRIDAY, steps_reminded=2)], catalog, wednesday) == []
+    assert sweep([alert(h, "snoozed", snoozed_until=wednesday + timedelta(days=9))], catalog, wednesday) == []
+    held = alert(h, "claimed", deliver_at=FRIDAY + timedelta(days=3))
+    assert sweep([held], catalog, wednesday) == []  # three business days after Monday's delivery: Thursday
+
+
+def test_the_latest_due_step_is_reminded_and_escalation_still_happens(catalog: Catalog) -> None:
+    """renewal_risk: QBR now, exec sponsor after 3bd, proposal after 10bd; a sweep that ran late
+    reminds only the latest due step, next to the escalation it also owes."""
+    h = hit("renewal_risk", reason="renewal:2027-01-01")
+    a = alert(h, "firing", due_at=FRIDAY + timedelta(days=1))
+    actions = {(t.action, t.step) for t in sweep([a], catalog, FRIDAY + timedelta(days=15))}
+    assert actions == {("escalate", None), ("step_due", 2)}

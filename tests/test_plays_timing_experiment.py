@@ -92,7 +92,16 @@ def test_a_play_without_an_experiment_is_untouched() -> None:
 def test_a_held_back_alert_expires_counting_from_delivery(catalog: Catalog) -> None:
     h = _hit("acc-1")
     deliver_at = FRIDAY + timedelta(days=5)
-    held = AlertState("a-1", h.fingerprint, h.account_id, h.play_id, "firing", FRIDAY, deliver_at=deliver_at)
+    held = AlertState(
+        "a-1",
+        h.fingerprint,
+        h.account_id,
+        h.play_id,
+        "firing",
+        FRIDAY,
+        deliver_at=deliver_at,
+        steps_reminded=2,
+    )
     assert sweep([dataclasses.replace(held, escalated_at=FRIDAY)], catalog, FRIDAY + timedelta(days=21)) == []
     (t,) = sweep([dataclasses.replace(held, escalated_at=FRIDAY)], catalog, deliver_at + timedelta(days=21))
     assert t.action == "expire"

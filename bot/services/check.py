@@ -82,6 +82,7 @@ def _state(row: Any) -> AlertState:
         escalated_at=row.escalated_at,
         snoozed_until=row.snoozed_until,
         deliver_at=row.deliver_at,
+        steps_reminded=row.steps_reminded,
     )
 
 
@@ -226,14 +227,21 @@ def _apply_sweep(
     summary: CheckSummary,
     events: list[dict[str, Any]],
 ) -> None:
-    updates = []
+    updates: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
+    states_by_id = {s.id: s for s in states}
     for t in sweep(states, catalog, now):
         counts[t.action] += 1
         if t.action == "unsnooze":
             updates.append({"id": t.alert_id, "state": t.to_state, "snoozed_until": None, "updated_at": now})
         elif t.action == "expire":
             updates.append({"id": t.alert_id, "state": "expired", "resolved_at": now, "updated_at": now})
+        elif t.action == "step_due" and t.step is not None:
+            steps = catalog[states_by_id[t.alert_id].play_id].steps
+            updates.append({"id": t.alert_id, "steps_reminded": t.step + 1})
+            events.append(_event(t.alert_id, t.action, now, t.from_state, t.to_state, step=t.step,
+                                 step_action=steps[t.step].action))  # fmt: skip
+            continue
         else:
             updates.append({"id": t.alert_id, "escalated_at": now, "updated_at": now})
         events.append(_event(t.alert_id, t.action, now, t.from_state, t.to_state, escalate_to=t.escalate_to))

@@ -196,6 +196,36 @@ class AlertPublisher:
         report = self._queue.flush()
         return report.posted
 
+    def notify_steps(self, since: datetime) -> int:
+        """Remind each owner of a play's follow-up step that came due since `since` (the sweep's
+        `step_due` events): the alert rendered for the CSM, with its buttons, to the owner (a DM) or,
+        without an owner, to the alert's channel. Returns the reminders posted."""
+        with unit_of_work(self._engine) as session:
+            rows = session.execute(
+                select(AlertEvent.alert_id, AlertEvent.details, Alert.owner_slack_id, Alert.channel_id)
+                .join(Alert, Alert.id == AlertEvent.alert_id)
+                .where(AlertEvent.action == "step_due", AlertEvent.via == "scheduler", AlertEvent.at >= since)
+                .order_by(AlertEvent.at, AlertEvent.id)
+            ).all()
+        views = self.views(sorted({r.alert_id for r in rows}))
+        sent = 0
+        for row in rows:
+            alert, to = views.get(row.alert_id), row.owner_slack_id or row.channel_id
+            step = (row.details or {}).get("step")
+            if alert is None or not to or not isinstance(step, int) or step >= len(alert.steps):
+                continue
+            rendered = alert_message(alert, "csm")
+            self._queue.submit(
+                Outgoing(
+                    to,
+                    f"Next step due, {alert.steps[step]}: {rendered.text}",
+                    [dict(b) for b in rendered.blocks],
+                    key=row.alert_id,
+                )
+            )
+            sent += 1
+        return self._queue.flush().posted if sent else 0
+
     def refresh(self, alert_id: str) -> bool:
         """Update the alert's own message in place; False when it has none (not posted, or digested)."""
         with unit_of_work(self._engine) as session:

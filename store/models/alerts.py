@@ -52,6 +52,8 @@ class Alert(Base):
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # a timing experiment's delayed arm: not posted or listed to the CSM before then (None: at once)
     deliver_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the play's steps (in order) the owner has been reminded of, or that were due at once
+    steps_reminded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
 
