@@ -182,10 +182,6 @@ RULES: dict[str, Rule] = {
 }
 
 
-def applies(play: Play, seg: Segment) -> bool:
-    return seg.tier in play.tiers and seg.stage in play.stages
-
-
 def plays_for(catalog: Catalog, tier: str, stage: str) -> tuple[Play, ...]:
     """The plays whose segment filter admits (tier, stage), in catalog order."""
     return tuple(p for p in catalog if tier in p.tiers and stage in p.stages)
@@ -211,9 +207,5 @@ def evaluate(
     many accounts computes it once per segment)."""
     hits: list[Hit] = []
     for play in plays_for(catalog, seg.tier, seg.stage) if plays is None else plays:
-        findings = RULES[play.trigger](play.params, s, health)
-        if findings:
-            hits.extend(
-                Hit(s.account_id, play.id, f.reason, play.severity, f.summary, f.details) for f in findings
-            )
+        hits.extend(evaluate_play(play, s, health))
     return hits
