@@ -191,6 +191,7 @@ class Transition:
     to_state: str
     escalate_to: str | None = None
     step: int | None = None  # step_due: the index in the play's steps of the step now due
+    step_action: str | None = None  # step_due: that step's action
 
 
 def sweep(alerts: Iterable[AlertState], catalog: Catalog, now: datetime) -> list[Transition]:
@@ -213,7 +214,9 @@ def sweep(alerts: Iterable[AlertState], catalog: Catalog, now: datetime) -> list
                 out.append(Transition(a.id, "escalate", a.state, a.state, play.sla.escalate_to))
         step = _step_due(a, play.steps, now)  # firing or claimed: the play's follow-ups still apply
         if step is not None:
-            out.append(Transition(a.id, "step_due", a.state, a.state, step=step))
+            out.append(
+                Transition(a.id, "step_due", a.state, a.state, step=step, step_action=play.steps[step].action)
+            )
     return out
 
 

@@ -229,7 +229,6 @@ def _apply_sweep(
 ) -> None:
     updates: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
-    states_by_id = {s.id: s for s in states}
     for t in sweep(states, catalog, now):
         counts[t.action] += 1
         if t.action == "unsnooze":
@@ -237,10 +236,9 @@ def _apply_sweep(
         elif t.action == "expire":
             updates.append({"id": t.alert_id, "state": "expired", "resolved_at": now, "updated_at": now})
         elif t.action == "step_due" and t.step is not None:
-            steps = catalog[states_by_id[t.alert_id].play_id].steps
             updates.append({"id": t.alert_id, "steps_reminded": t.step + 1})
-            events.append(_event(t.alert_id, t.action, now, t.from_state, t.to_state, step=t.step,
-                                 step_action=steps[t.step].action))  # fmt: skip
+            details = {"step": t.step, "step_action": t.step_action}
+            events.append(_event(t.alert_id, t.action, now, t.from_state, t.to_state, **details))
             continue
         else:
             updates.append({"id": t.alert_id, "escalated_at": now, "updated_at": now})
