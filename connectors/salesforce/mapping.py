@@ -128,6 +128,13 @@ def field_value(record: dict[str, Any], path: str) -> Any:
     return parent.get(name) if isinstance(parent, dict) else None
 
 
+def field_values(records: list[dict[str, Any]], path: str) -> list[Any]:
+    """`field_value` of every record (a plain field name is read without splitting the path)."""
+    if "." not in path:
+        return [r.get(path) for r in records]
+    return [field_value(r, path) for r in records]
+
+
 def _converter(column: Any) -> Callable[[Any], Any]:
     kind = column.type
     if isinstance(kind, UTCDateTime):
@@ -256,10 +263,7 @@ class _Column:
     sobject: str
 
     def read(self, records: list[dict[str, Any]]) -> list[Any]:
-        path = self.spec.sf_field
-        if "." not in path:
-            return [r.get(path) for r in records]
-        return [field_value(r, path) for r in records]
+        return field_values(records, self.spec.sf_field)
 
     def _value(self, raw: Any) -> Any:
         """The store value for one raw value; raises ValueError/TypeError when it is unusable."""

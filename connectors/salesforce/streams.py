@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from connectors.salesforce.api import SalesforceApi
-from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, field_value, load_mapping
+from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, field_values, load_mapping
 from connectors.sync import Page, RunResult, TableWrite, merge_pages, run_streams
 from store import keys
 from store.base import Base
@@ -113,11 +113,7 @@ class SObjectStream:
             records = [records[i] for i in kept]
         parents: dict[str, dict[str, str]] = {"account": {}, "contact": {}}
         for column, sf_field, parent in self.mapper.parents:
-            raw = (
-                [field_value(r, sf_field) for r in records]
-                if "." in sf_field
-                else [r.get(sf_field) for r in records]
-            )
+            raw = field_values(records, sf_field)
             parents[parent].update(
                 {
                     key: str(value)
