@@ -3,9 +3,9 @@ and a flood for one channel collapsed into a single digest.
 
 `submit()` only enqueues. `flush()` posts what is pending: channels are served round-robin, each channel
 waits `min_interval` seconds between posts, a `ratelimited` answer sleeps for the Retry-After it carries
-and tries again, and a channel with more than `digest_threshold` pending messages gets one digest built by
-`digest_builder` instead. `on_posted(ts)` runs only after Slack accepted the message, so "sent" is
-recorded only for what was sent.
+and tries again, and a channel with more than `digest_threshold` pending messages of one kind (new
+alerts, escalation notices, step reminders) gets one digest of them built by `digest_builder` instead.
+`on_posted(ts)` runs only after Slack accepted the message, so "sent" is recorded only for what was sent.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Outgoing:
     on_posted: Callable[[str, str], None] | None = None  # (channel id, ts)
     key: str = ""  # what the message is about (an alert id), for digests and logs
     keys: tuple[str, ...] = ()  # the alert ids a digest carries (empty: just `key`)
+    kind: str = "alert"  # floods are collapsed per channel and kind: a digest never mixes kinds
 
 
 @dataclass
@@ -98,12 +99,18 @@ class PostQueue:
         report = FlushReport()
         queues: OrderedDict[str, deque[Outgoing]] = OrderedDict()
         for channel, messages in batches.items():
-            if len(messages) > self._threshold:
-                queues[channel] = deque([self._digest_builder(channel, messages)])
-                report.digests += 1
-                report.digested += len(messages)
-            else:
-                queues[channel] = deque(messages)
+            by_kind: dict[str, list[Outgoing]] = {}
+            for message in messages:
+                by_kind.setdefault(message.kind, []).append(message)
+            queue: deque[Outgoing] = deque()
+            for group in by_kind.values():
+                if len(group) > self._threshold:
+                    queue.append(self._digest_builder(channel, group))
+                    report.digests += 1
+                    report.digested += len(group)
+                else:
+                    queue.extend(group)
+            queues[channel] = queue
         while queues:
             for channel in list(queues):
                 queue = queues[channel]

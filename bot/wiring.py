@@ -101,8 +101,8 @@ class Container:
             )
         for alert_id in changed:
             self.publisher.refresh(alert_id)
-        self.publisher.notify_escalations(since, self.settings.escalation_channel)
-        self.publisher.notify_steps(since)
+        self.publisher.notify_escalations(self.settings.escalation_channel)
+        self.publisher.notify_steps()
         self.last_refresh = started
         return report
 

@@ -37,6 +37,7 @@ from plays.segments import SegmentConfig, load_segment_config, segment
 from plays.signals import AccountSignals
 from plays.triggers import Hit, evaluate, plays_for
 from store import alerts_repo
+from store.models.alerts import NOTICE_PENDING
 from store.scoring_inputs import InputRows, fetch_inputs
 from store.types import new_id
 from store.uow import unit_of_work
@@ -87,7 +88,13 @@ def _state(row: Any) -> AlertState:
 
 
 def _event(
-    alert_id: str, action: str, now: datetime, frm: str | None, to: str | None, **details: Any
+    alert_id: str,
+    action: str,
+    now: datetime,
+    frm: str | None,
+    to: str | None,
+    notice: str | None = None,
+    **details: Any,
 ) -> dict[str, Any]:
     return {
         "alert_id": alert_id,
@@ -99,6 +106,7 @@ def _event(
         "via": SCHEDULER,
         "request_id": None,
         "details": details,
+        "notice": notice,
     }
 
 
@@ -238,11 +246,15 @@ def _apply_sweep(
         elif t.action == "step_due" and t.step is not None:
             updates.append({"id": t.alert_id, "steps_reminded": t.step + 1})
             details = {"step": t.step, "step_action": t.step_action}
-            events.append(_event(t.alert_id, t.action, now, t.from_state, t.to_state, **details))
+            event = _event(t.alert_id, t.action, now, t.from_state, t.to_state, NOTICE_PENDING, **details)
+            events.append(event)
             continue
         else:
             updates.append({"id": t.alert_id, "escalated_at": now, "updated_at": now})
-        events.append(_event(t.alert_id, t.action, now, t.from_state, t.to_state, escalate_to=t.escalate_to))
+        notice = NOTICE_PENDING if t.action == "escalate" else None  # the manager hears of it
+        events.append(
+            _event(t.alert_id, t.action, now, t.from_state, t.to_state, notice, escalate_to=t.escalate_to)
+        )
     alerts_repo.update_alerts(session, updates)
     summary.transitions = dict(counts)
 

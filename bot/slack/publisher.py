@@ -14,12 +14,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
+from typing import Any
 
 import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, or_, select, update
 
 from bot.posting import FlushReport, Outgoing, PostQueue
 from bot.slack.alert_views import alert_views
@@ -27,11 +28,13 @@ from bot.slack.crm_links import CrmLinks
 from bot.slack.delivery_policy import Waiting, plan_delivery, record_digest
 from messages import models as view
 from messages.alerts import alert_message
+from messages.models import Audience
 from messages.notices import digest_message
 from plays.catalog import Catalog
 from plays.clock import Clock, SystemClock
 from plays.segments import SegmentConfig
 from store.models import OPEN_ALERT_STATES, Account, Alert, AlertEvent, SlackUser
+from store.models.alerts import NOTICE_PENDING, NOTICE_SENT, NOTICE_SKIPPED
 from store.uow import unit_of_work
 
 log = structlog.get_logger(__name__)
@@ -54,6 +57,34 @@ def _record_post(engine: Engine, alert_id: str) -> Callable[[str, str], None]:
             alert.details = {**(alert.details or {}), "digest": False}
 
     return record
+
+
+NOTICE_MAX_AGE = timedelta(days=1)  # a notice Slack could not take for this long is no longer news
+NOTICE_TITLES = {"escalation": "{} alerts unclaimed past their SLA", "step": "{} follow-up steps due"}
+
+
+def _digest_item(v: view.Alert) -> view.DigestItem:
+    return view.DigestItem(
+        alert_id=v.id,
+        play_id=v.play_id,
+        play_name=v.play_name,
+        account_id=v.account.id,
+        account_name=v.account.name,
+        reason=v.reason,
+        severity=v.severity,
+        arr=v.account.arr,
+    )
+
+
+NoticeText = Callable[[view.Alert, Any, str], str | None]  # (alert, event row, alert's text) -> message
+
+
+@dataclass(frozen=True)
+class _Notice:
+    row: Any  # the pending event, joined to its alert and the owner's manager
+    to: str | None
+    text: NoticeText
+    audience: Audience
 
 
 class AlertPublisher:
@@ -89,23 +120,29 @@ class AlertPublisher:
             return alert_views(session, alert_ids, r.catalog, r.segments, r.links)
 
     def digest_builder(self, channel: str, messages: Sequence[Outgoing]) -> Outgoing:
+        if messages[0].kind != "alert":
+            return self._notice_digest(channel, messages)
         return self._digest(channel, [key for m in messages for key in (m.keys or (m.key,))])
+
+    def _notice_digest(self, channel: str, messages: Sequence[Outgoing]) -> Outgoing:
+        """A flood of escalation notices or step reminders for one recipient, as one message listing the
+        alerts. The alerts keep their own messages; each notice counts as sent once the digest is."""
+        kind, views = messages[0].kind, self.views([m.key for m in messages])
+        items = [_digest_item(v) for v in (views.get(m.key) for m in messages) if v is not None]
+        title = NOTICE_TITLES[kind].format(len(messages))
+        rendered = digest_message(items, title=title)
+
+        def record_all(channel_id: str, ts: str) -> None:
+            for m in messages:
+                if m.on_posted is not None:
+                    m.on_posted(channel_id, ts)
+
+        blocks = [dict(b) for b in rendered.blocks]
+        return Outgoing(channel, rendered.text, blocks, on_posted=record_all, key=kind, kind=kind)
 
     def _digest(self, channel: str, alert_ids: Sequence[str]) -> Outgoing:
         views = self.views(alert_ids)
-        items = [
-            view.DigestItem(
-                alert_id=v.id,
-                play_id=v.play_id,
-                play_name=v.play_name,
-                account_id=v.account.id,
-                account_name=v.account.name,
-                reason=v.reason,
-                severity=v.severity,
-                arr=v.account.arr,
-            )
-            for v in views.values()
-        ]
+        items = [_digest_item(v) for v in views.values()]
         rendered = digest_message(items, title=f"{len(items)} new alerts")
         ids = tuple(views)
 
@@ -170,61 +207,96 @@ class AlertPublisher:
         )
         return report
 
-    def notify_escalations(self, since: datetime, fallback_channel: str) -> int:
-        """Tell each manager about alerts the SLA sweep escalated since `since`: the alert rendered for
-        the manager audience, to the owner's manager (a DM) or else the escalation channel."""
-        with unit_of_work(self._engine) as session:
-            rows = session.execute(
-                select(Alert.id, SlackUser.manager_slack_id)
-                .join(AlertEvent, AlertEvent.alert_id == Alert.id)
-                .join(SlackUser, SlackUser.slack_user_id == Alert.owner_slack_id, isouter=True)
-                .where(AlertEvent.action == "escalate", AlertEvent.via == "scheduler", AlertEvent.at >= since)
-            ).all()
-        views = self.views([r.id for r in rows])
-        for row in rows:
-            if row.id not in views:
-                continue
-            rendered = alert_message(views[row.id], "manager")
-            self._queue.submit(
-                Outgoing(
-                    row.manager_slack_id or fallback_channel,
-                    f"Unclaimed past its SLA: {rendered.text}",
-                    [dict(b) for b in rendered.blocks],
-                    key=row.id,
-                )
-            )
-        report = self._queue.flush()
-        return report.posted
+    def notify_escalations(self, fallback_channel: str) -> int:
+        """Tell each manager about alerts the SLA sweep escalated: the alert rendered for the manager
+        audience, to the owner's manager (a DM) or else the escalation channel. An alert claimed or
+        closed since needs no notice. Returns the messages posted."""
 
-    def notify_steps(self, since: datetime) -> int:
-        """Remind each owner of a play's follow-up step that came due since `since` (the sweep's
-        `step_due` events): the alert rendered for the CSM, with its buttons, to the owner (a DM) or,
-        without an owner, to the alert's channel. Returns the reminders posted."""
+        def text(_alert: view.Alert, _row: Any, rendered: str) -> str:
+            return f"Unclaimed past its SLA: {rendered}"
+
+        with self._publishing:
+            rows = self._pending("escalate", ("firing",))
+            notices = [_Notice(r, r.manager_slack_id or fallback_channel, text, "manager") for r in rows]
+            return self._send(notices, "escalation")
+
+    def notify_steps(self) -> int:
+        """Remind each owner of a play's follow-up step that came due (the sweep's `step_due` events):
+        the alert rendered for the CSM, with its buttons, to the owner (a DM) or, without an owner, to
+        the alert's channel, while the alert is still open. Returns the messages posted."""
+
+        def text(alert: view.Alert, row: Any, rendered: str) -> str | None:
+            step = (row.details or {}).get("step")
+            if not isinstance(step, int) or not 0 <= step < len(alert.steps):
+                return None
+            return f"Next step due, {alert.steps[step]}: {rendered}"
+
+        with self._publishing:
+            rows = self._pending("step_due", ("firing", "claimed"))
+            notices = [_Notice(row, row.owner_slack_id or row.channel_id, text, "csm") for row in rows]
+            return self._send(notices, "step")
+
+    def _pending(self, action: str, states: Sequence[str]) -> list[Any]:
+        """Pending notices of `action`, oldest first. Those whose alert has left `states`, or older than
+        NOTICE_MAX_AGE (a long outage: the news is stale), are marked skipped instead."""
+        now = self._clock.now()
         with unit_of_work(self._engine) as session:
             rows = session.execute(
-                select(AlertEvent.alert_id, AlertEvent.details, Alert.owner_slack_id, Alert.channel_id)
+                select(
+                    AlertEvent.id,
+                    AlertEvent.alert_id,
+                    AlertEvent.at,
+                    AlertEvent.details,
+                    Alert.state,
+                    Alert.owner_slack_id,
+                    Alert.channel_id,
+                    SlackUser.manager_slack_id,
+                )
                 .join(Alert, Alert.id == AlertEvent.alert_id)
-                .where(AlertEvent.action == "step_due", AlertEvent.via == "scheduler", AlertEvent.at >= since)
+                .join(SlackUser, SlackUser.slack_user_id == Alert.owner_slack_id, isouter=True)
+                .where(AlertEvent.notice == NOTICE_PENDING, AlertEvent.action == action)
                 .order_by(AlertEvent.at, AlertEvent.id)
             ).all()
-        views = self.views(sorted({r.alert_id for r in rows}))
-        sent = 0
-        for row in rows:
-            alert, to = views.get(row.alert_id), row.owner_slack_id or row.channel_id
-            step = (row.details or {}).get("step")
-            if alert is None or not to or not isinstance(step, int) or step >= len(alert.steps):
-                continue
-            rendered = alert_message(alert, "csm")
-            self._queue.submit(
-                Outgoing(
-                    to,
-                    f"Next step due, {alert.steps[step]}: {rendered.text}",
-                    [dict(b) for b in rendered.blocks],
-                    key=row.alert_id,
-                )
+        live = [r for r in rows if r.state in states and r.at >= now - NOTICE_MAX_AGE]
+        dropped = [r.id for r in rows if r not in live]
+        if dropped:
+            log.info("notices.skipped", action=action, count=len(dropped))
+            self._settle(dropped, NOTICE_SKIPPED)
+        return live
+
+    def _settle(self, event_ids: Sequence[int], notice: str) -> None:
+        with unit_of_work(self._engine) as session:
+            session.execute(
+                update(AlertEvent)
+                .where(AlertEvent.id.in_(event_ids), AlertEvent.notice == NOTICE_PENDING)
+                .values(notice=notice)
             )
-            sent += 1
-        return self._queue.flush().posted if sent else 0
+
+    def _sent(self, event_id: int) -> Callable[[str, str], None]:
+        def record(_channel: str, _ts: str) -> None:
+            self._settle([event_id], NOTICE_SENT)
+
+        return record
+
+    def _send(self, notices: Sequence[_Notice], kind: str) -> int:
+        """Post each notice; its event is marked sent once Slack accepted it (alone or in a digest),
+        stays pending when Slack refused, and is skipped when there is no one to tell or nothing left
+        to say."""
+        views = self.views(sorted({n.row.alert_id for n in notices}))
+        submitted, skipped = 0, []
+        for n in notices:
+            alert = views.get(n.row.alert_id)
+            rendered = alert_message(alert, n.audience) if alert is not None else None
+            text = n.text(alert, n.row, rendered.text) if alert is not None and rendered else None
+            if rendered is None or text is None or not n.to:
+                skipped.append(n.row.id)
+                continue
+            blocks = [dict(b) for b in rendered.blocks]
+            self._queue.submit(Outgoing(n.to, text, blocks, self._sent(n.row.id), n.row.alert_id, kind=kind))
+            submitted += 1
+        if skipped:
+            self._settle(skipped, NOTICE_SKIPPED)
+        return self._queue.flush().posted if submitted else 0
 
     def refresh(self, alert_id: str) -> bool:
         """Update the alert's own message in place; False when it has none (not posted, or digested)."""

@@ -57,10 +57,28 @@ class Alert(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
 
+NOTICE_PENDING = "pending"  # alert_events.notice: a scheduler event someone still has to be told of
+NOTICE_SENT = "sent"  # Slack accepted the notice
+NOTICE_SKIPPED = "skipped"  # no longer worth telling (the alert moved on, or the notice went stale)
+_PENDING_NOTICE = text("notice = 'pending'")
+
+
 class AlertEvent(Base):
-    """Audit trail: who did what to an alert, when, and from where (slack, scheduler, cli)."""
+    """Audit trail: who did what to an alert, when, and from where (slack, scheduler, cli).
+
+    Scheduler events that someone must hear of (an escalation for the manager, a follow-up step for the
+    owner) carry `notice`: pending until Slack accepted the message, so a failed post is tried again on
+    the next publish and a sent one never goes twice."""
 
     __tablename__ = "alert_events"
+    __table_args__ = (
+        Index(
+            "ix_alert_events_pending_notice",
+            "at",
+            sqlite_where=_PENDING_NOTICE,
+            postgresql_where=_PENDING_NOTICE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id"), index=True)
@@ -72,6 +90,7 @@ class AlertEvent(Base):
     via: Mapped[str] = mapped_column(String(16), default="system")
     request_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # dedups redelivered clicks
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    notice: Mapped[str | None] = mapped_column(String(8))
 
 
 class PlayRun(Base):
