@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services.health_sql import AT_RISK_BANDS, BANDS, UNSCORED, join_latest
@@ -201,9 +201,12 @@ def _upcoming(session: Session, scope: Scope, today: date, limit: int) -> tuple[
 
 
 def _open_alerts(session: Session, scope: Scope, today: date, now: datetime) -> tuple[AlertAge, ...]:
+    """Open alerts the CSMs have, by age since delivery: an alert a timing experiment still holds back
+    is not with anyone yet, so it is not counted (its SLA also runs from delivery)."""
+    delivered = func.coalesce(Alert.deliver_at, Alert.fired_at)
     age = case(
         *(
-            (Alert.fired_at > now - timedelta(days=upper), literal(label))
+            (delivered > now - timedelta(days=upper), literal(label))
             for label, _lower, upper in ALERT_AGE_BUCKETS
             if upper is not None
         ),
@@ -214,7 +217,7 @@ def _open_alerts(session: Session, scope: Scope, today: date, now: datetime) -> 
         select(age.label("age"), breach.label("breach"))
         .select_from(Alert)
         .join(Account, Account.id == Alert.account_id)
-        .where(Alert.state.in_(OPEN_ALERT_STATES)),
+        .where(Alert.state.in_(OPEN_ALERT_STATES), or_(Alert.deliver_at.is_(None), Alert.deliver_at <= now)),
         scope,
         today,
     ).subquery()
