@@ -54,14 +54,18 @@ def _plain(start_response: Callable[..., Any], status: str, body: str) -> list[b
     return [body.encode()]
 
 
-def make_router(slack: WsgiApp, ingest: WsgiApp | None = None, guard: ReplayGuard | None = None) -> WsgiApp:
+def make_router(
+    slack: WsgiApp | None, ingest: WsgiApp | None = None, guard: ReplayGuard | None = None
+) -> WsgiApp:
+    """Route /healthz, /slack/events (absent in Socket Mode: Slack then talks over the socket) and
+    /ingest/*."""
     guard = guard or ReplayGuard()
 
     def router(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
             return _plain(start_response, "200 OK", "ok")
-        if path == "/slack/events":
+        if path == "/slack/events" and slack is not None:
             signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
             if signature and not guard.first_time(signature):
                 return _plain(start_response, "401 Unauthorized", "replayed request")

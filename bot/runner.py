@@ -19,18 +19,18 @@ log = structlog.get_logger(__name__)
 @dataclass
 class Running:
     container: Container
-    http: BotHttpServer | None
+    http: BotHttpServer
     socket_mode: object | None
 
     @property
     def events_url(self) -> str | None:
-        return f"{self.http.url}/slack/events" if self.http else None
+        """Where Slack sends events over HTTP; None in Socket Mode."""
+        return f"{self.http.url}/slack/events" if self.socket_mode is None else None
 
     def stop(self) -> None:
         if self.container.scheduler is not None:
             self.container.scheduler.shutdown()
-        if self.http is not None:
-            self.http.stop()
+        self.http.stop()
         if self.container.after_ack is not None:
             self.container.after_ack.stop()
         if self.socket_mode is not None:
@@ -47,21 +47,20 @@ def start(container: Container, *, host: str = "127.0.0.1", port: int | None = N
         from bot.ingest.http import make_ingest_app
 
         ingest = make_ingest_app(container.engine, settings.ingest_token)
-    http: BotHttpServer | None = None
     socket_mode = None
     if settings.slack_mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         socket_mode = SocketModeHandler(container.bolt, settings.secret("slack_app_token"))
         socket_mode.connect()  # type: ignore[no-untyped-call]
-    else:
-        router = make_router(SlackRequestHandler(container.bolt), ingest)
-        http = BotHttpServer(
-            router,
-            host=host,
-            port=settings.slack_http_port if port is None else port,
-            gate=container.request_gate,
-        ).start()
+    # In Socket Mode the HTTP server still answers /healthz and the ingest endpoint
+    slack = SlackRequestHandler(container.bolt) if socket_mode is None else None
+    http = BotHttpServer(
+        make_router(slack, ingest),
+        host=host,
+        port=settings.slack_http_port if port is None else port,
+        gate=container.request_gate,
+    ).start()
     imported = container.import_directory()
     if container.scheduler is not None:
         container.scheduler.start()

@@ -103,6 +103,7 @@ def settings_values(
     if slack is not None:
         values |= {
             "slack_bot_token": slack["bot_token"],
+            "slack_app_token": slack["app_token"],
             "slack_signing_secret": slack["signing_secret"],
             "slack_api_base_url": slack["base_url"],
         }

@@ -18,6 +18,7 @@ from sandbox.slack import payloads
 from sandbox.slack.delivery import Delivery, Tamper, Transport
 from sandbox.slack.methods_chat import store_message
 from sandbox.slack.methods_views import check_view, push_view, stacks
+from sandbox.slack.socket_mode import SocketTransport
 from sandbox.slack.state import SlackError
 from sandbox.slack.webapi import SlackWebApi
 
@@ -33,7 +34,7 @@ class Actor:
         self.api = api
         self.ws = api.ws
         self.bot_url = bot_url
-        self.transport = Transport(api.ws.data["signing_secret"])
+        self.transport: Transport | SocketTransport = Transport(api.ws.data["signing_secret"])
         self._responses: dict[str, dict[str, Any]] = {}  # response_url token -> its target
         self.response_posts: list[dict[str, Any]] = []  # what the bot posted to response_urls
         self._lock = threading.Lock()

@@ -82,6 +82,7 @@ def seed_workspace(csm_count: int, created: int) -> dict[str, Any]:
         )
     return {
         "bot_token": "xoxb-" + secrets.token_hex(12),
+        "app_token": "xapp-1-" + secrets.token_hex(12),  # app-level token: Socket Mode only
         "signing_secret": secrets.token_hex(16),
         "users": {u["id"]: u for u in users},
         "channels": {c["id"]: c for c in channels},

@@ -16,6 +16,8 @@ from sandbox.slack import control, methods_files
 from sandbox.slack.actor import Actor
 from sandbox.slack.delivery import Delivery, Tamper
 from sandbox.slack.methods_views import stacks
+from sandbox.slack.seed import APP_ID
+from sandbox.slack.socket_mode import SocketModeServer, SocketTransport
 from sandbox.slack.state import SlackError, Workspace
 from sandbox.slack.webapi import SlackWebApi, slack_error
 
@@ -78,9 +80,19 @@ class SlackSandbox:
         return {
             "base_url": f"{self.server.url}/api/",
             "bot_token": self.workspace.data["bot_token"],
+            "app_token": self.workspace.data["app_token"],
             "signing_secret": self.workspace.data["signing_secret"],
             "ui_url": f"{self.server.url}/",
         }
+
+    def use_socket_mode(self) -> SocketModeServer:
+        """Turn Socket Mode on, as in the app's settings: `apps.connections.open` hands out WebSocket
+        URLs, and every delivery goes over the socket instead of to a bot URL."""
+        if self.api.socket is None:
+            self.api.socket = SocketModeServer(APP_ID)
+            self.actor.transport = SocketTransport(self.api.socket)
+            self.actor.bot_url = "socket"
+        return self.api.socket
 
     def set_bot_url(self, url: str) -> None:
         """Where deliveries go: the bot's Bolt endpoint, e.g. ``http://127.0.0.1:3000/slack/events``."""
@@ -96,6 +108,8 @@ class SlackSandbox:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self.api.socket is not None:
+            self.api.socket.stop()
         self.server.stop()
         self.workspace.flush()
 

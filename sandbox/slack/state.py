@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class Workspace:
         self._dirty = False
         if self.path.exists():
             self.data: dict[str, Any] = json.loads(self.path.read_text())
+            self.data.setdefault("app_token", "xapp-1-" + secrets.token_hex(12))  # state from before it
         else:
             self.data = seed_workspace(csm_count, created)
             self._dirty = True

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 from sandbox.httpbase import Clock, Request, Response
 from sandbox.slack import methods_chat, methods_directory, methods_files, methods_views
+from sandbox.slack.socket_mode import SocketModeServer
 from sandbox.slack.state import SlackError, Workspace
 
 Args = dict[str, Any]
@@ -86,6 +87,17 @@ class SlackWebApi:
         self._ids = 0
         self._ids_lock = threading.Lock()
         self.calls: Counter[str] = Counter()  # method -> calls made with a valid token
+        self.socket: SocketModeServer | None = None  # set when the app uses Socket Mode
+
+    def _open_connection(self, token: str) -> dict[str, Any]:
+        """`apps.connections.open`: app-level token only; a WebSocket URL when Socket Mode is on."""
+        if token == self.ws.data["bot_token"]:
+            raise SlackError("not_allowed_token_type")
+        if token != self.ws.data["app_token"]:
+            raise SlackError("invalid_auth")
+        if self.socket is None:
+            raise SlackError("socket_mode_not_enabled")  # the app's settings have Socket Mode off
+        return {"url": self.socket.open_url()}
 
     def new_id(self, prefix: str) -> str:
         with self._ids_lock:
@@ -98,14 +110,16 @@ class SlackWebApi:
     def call(self, method: str, request: Request) -> Response:
         try:
             fn = self.methods.get(method)
-            if fn is None:
+            if fn is None and method != "apps.connections.open":
                 raise SlackError("unknown_method")
             args = parse_args(request)
             bearer = (request.header("authorization") or "").removeprefix("Bearer ").strip()
             token = bearer or args.pop("token", None)
             if not token:
                 raise SlackError("not_authed")
-            if token != self.ws.data["bot_token"]:
+            if method == "apps.connections.open":
+                return Response(200, {"ok": True, **self._open_connection(token)})
+            if token != self.ws.data["bot_token"] or fn is None:
                 raise SlackError("invalid_auth")
             with self._ids_lock:
                 self.calls[method] += 1
