@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,8 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from messages.limits import MAX_URL, validate_message, validate_view
+
+_FILE_ID = re.compile(r"F[A-Z0-9]{2,30}")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,13 @@ def split_stream(values: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, An
         else:
             blocks.append(dict(value))
     return fallback, meta, blocks
+
+
+def file_id_literal(file_id: str | None) -> Markup | None:
+    """A JSON string literal for a Slack file id (``F`` and capitals or digits), or None otherwise."""
+    if not file_id or not _FILE_ID.fullmatch(file_id):
+        return None
+    return Markup(json.dumps(file_id))  # noqa: S704 - validated above; a JSON literal, never mrkdwn
 
 
 def url_literal(url: str | None) -> Markup | None:

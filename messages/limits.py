@@ -94,6 +94,17 @@ class _Checker:
         if "description" in opt:
             self.text_object(f"{path}.description", opt["description"], MAX_OPTION_TEXT)
 
+    def image_source(self, path: str, block: Mapping[str, Any]) -> None:
+        """An image block shows a public `image_url` or an uploaded `slack_file` (by id or url): one."""
+        if ("image_url" in block) == ("slack_file" in block):
+            self.fail(path, "an image needs exactly one of image_url and slack_file")
+        elif "image_url" in block:
+            self.length(f"{path}.image_url", block.get("image_url"), MAX_URL, required=True)
+        else:
+            source = block["slack_file"]
+            if not isinstance(source, Mapping) or not (source.get("id") or source.get("url")):
+                self.fail(f"{path}.slack_file", "needs an id or a url")
+
     def element(self, path: str, el: object) -> None:
         if not isinstance(el, Mapping):
             self.fail(path, "expected an element object")
@@ -158,7 +169,7 @@ class _Checker:
                 self.text_object(f"{path}.hint", block["hint"], MAX_INPUT_LABEL, plain_only=True)
             self.element(f"{path}.element", block.get("element"))
         elif kind == "image":
-            self.length(f"{path}.image_url", block.get("image_url"), MAX_URL, required=True)
+            self.image_source(path, block)
             self.length(f"{path}.alt_text", block.get("alt_text"), MAX_FIELD_TEXT, required=True)
             if "title" in block:
                 self.text_object(f"{path}.title", block["title"], MAX_FIELD_TEXT, plain_only=True)

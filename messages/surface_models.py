@@ -55,7 +55,7 @@ class AccountCard:
     activity: tuple[Activity, ...] = ()
     alerts: tuple[HistoryLine, ...] = ()
     outcomes: tuple[HistoryLine, ...] = ()
-    chart_url: str | None = None
+    chart_file_id: str | None = None  # the uploaded health trend chart (a Slack file, shown by id)
 
     @property
     def single_threaded(self) -> bool:

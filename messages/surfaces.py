@@ -14,7 +14,7 @@ from messages.actions import (
     SurfaceAction,
     crm_link_action_id,
 )
-from messages.blocks import Message, View, split_stream, url_literal
+from messages.blocks import Message, View, file_id_literal, split_stream, url_literal
 from messages.env import humanize, money, render_stream
 from messages.models import Account, Alert
 from messages.surface_models import AccountCard, Bucket, Home, PlaysReport, PortfolioSummary, SyncStatus
@@ -39,7 +39,7 @@ def account_card(card: AccountCard) -> Message:
     champion), deals, recent tickets/NPS, alert history, outcomes and the CRM link."""
     values: dict[str, Any] = {"card": card, "crm_link": url_literal(card.account.crm_url)}
     values["crm_action"] = crm_link_action_id(card.account.id)
-    values["chart_url"] = url_literal(card.chart_url)
+    values["chart_file"] = file_id_literal(card.chart_file_id)
     drivers = card.health.drivers if card.health else ()
     values["drivers"] = tuple(sorted(drivers, key=lambda d: (-abs(d.points), d.points))[:3])
     for name in ("stakeholders", "deals", "activity", "alerts", "outcomes"):

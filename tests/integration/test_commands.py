@@ -111,7 +111,8 @@ def test_account_card_carries_the_uploaded_health_trend_chart(stack: Stack) -> N
     card = ask(stack.slack, "UCSM001", "/account", account.crm_id)
     images = [b for b in card["blocks"] if b["type"] == "image"]
     assert len(images) == 1 and account.name in images[0]["alt_text"]
-    png = requests.get(images[0]["image_url"], timeout=10)
+    file_id = images[0]["slack_file"]["id"]
+    png = requests.get(f"{stack.slack.server.url}/files/{file_id}", timeout=10)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     assert Image.open(io.BytesIO(png.content)).size == (480, 160)
 

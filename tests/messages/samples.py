@@ -167,7 +167,7 @@ def account_card(text: str | None = None, *, empty: bool = False) -> AccountCard
         ),
         alerts=tuple(HistoryLine(t(f"Play {i}"), "done", FIRED, t("saved")) for i in range(11)),
         outcomes=(HistoryLine(t("Usage decline"), "saved", FIRED, t("training plan agreed")),),
-        chart_url="https://files.example/charts/northwind.png",
+        chart_file_id="F0CHART00001",
     )
 
 

@@ -145,3 +145,15 @@ def test_error_lists_every_violation() -> None:
     with pytest.raises(SlackLimitError, match="message breaks Slack limits") as info:
         validate_message(p)
     assert len(info.value.violations) == 2
+
+
+def test_an_image_shows_exactly_one_source() -> None:
+    def image(**source: Any) -> dict[str, Any]:
+        return {"text": "chart", "blocks": [{"type": "image", "alt_text": "trend", **source}]}
+
+    validate_message(image(slack_file={"id": "F0CHART00001"}))
+    validate_message(image(image_url="https://example.com/chart.png"))
+    _breaks(image(), "blocks[0]: an image needs exactly one of image_url and slack_file")
+    both = image(image_url="https://example.com/c.png", slack_file={"id": "F1"})
+    _breaks(both, "blocks[0]: an image needs exactly one of image_url and slack_file")
+    _breaks(image(slack_file={}), "blocks[0].slack_file: needs an id or a url")

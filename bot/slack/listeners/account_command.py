@@ -31,8 +31,9 @@ USAGE = "Usage: `/account <account name or CRM id>`, e.g. `/account acme` or `/a
 
 
 def upload_trend(client: WebClient, card: AccountCard) -> str | None:
-    """Upload the health trend chart (files.uploadV2, shared nowhere) and return its URL, or None when
-    there is no trend yet or Slack refused the upload (the card goes out without it)."""
+    """Upload the health trend chart (files.uploadV2, shared nowhere) and return its file id, which an
+    image block shows through `slack_file` (Slack cannot fetch a private file URL as `image_url`); None
+    when there is no trend yet or Slack refused the upload (the card goes out without it)."""
     scores = [point.score for point in card.trend]
     if len(scores) < 2:
         return None
@@ -44,8 +45,8 @@ def upload_trend(client: WebClient, card: AccountCard) -> str | None:
         log.warning("account.chart_upload_failed", account=card.account_id, error=exc.response.get("error"))
         return None
     files = response.get("files") or [response.get("file") or {}]
-    url = files[0].get("url_private")
-    return str(url) if url else None
+    file_id = files[0].get("id")
+    return str(file_id) if file_id else None
 
 
 def card_message(deps: SlackDeps, client: WebClient, account_id: str) -> Message | None:
@@ -54,7 +55,7 @@ def card_message(deps: SlackDeps, client: WebClient, account_id: str) -> Message
         card = account_card(session, account_id, now.date())
     if card is None:
         return None
-    model = replace(card_model(card, deps.rendering), chart_url=upload_trend(client, card))
+    model = replace(card_model(card, deps.rendering), chart_file_id=upload_trend(client, card))
     return render_card(model)
 
 
