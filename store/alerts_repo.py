@@ -149,12 +149,14 @@ def update_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         session.execute(update(Alert), list(rows))
 
 
-def touch_alerts(session: Session, alert_ids: Sequence[str], at: datetime) -> None:
-    """Set `updated_at` on many alerts in one statement (the ids travel as one parameter)."""
+def mark_seen(session: Session, alert_ids: Sequence[str], at: datetime) -> None:
+    """Set `last_seen_at` on many alerts in one statement (the ids travel as one parameter). Not
+    `updated_at`: that one means "its message must be refreshed", and being seen again changes nothing
+    the message shows."""
     if alert_ids:
         dialect = session.get_bind().dialect
         session.execute(
-            update(Alert).where(in_ids(Alert.id, alert_ids, dialect)).values(updated_at=at),
+            update(Alert).where(in_ids(Alert.id, alert_ids, dialect)).values(last_seen_at=at),
             execution_options={"synchronize_session": False},
         )
 

@@ -45,7 +45,7 @@ def test_only_selects_exactly_the_given_ids_beyond_any_bind_parameter_limit(engi
     assert nothing == []
 
 
-def test_touch_alerts_sets_updated_at_on_the_given_alerts_only(engine: Engine) -> None:
+def test_mark_seen_sets_last_seen_at_on_the_given_alerts_only(engine: Engine) -> None:
     aid = _accounts(engine, 1)[0]
     before = datetime(2026, 11, 1, 9, tzinfo=UTC)
     later = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -63,7 +63,10 @@ def test_touch_alerts_sets_updated_at_on_the_given_alerts_only(engine: Engine) -
                 )
             )
     with unit_of_work(engine) as session:
-        alerts_repo.touch_alerts(session, ["alert-0", "alert-2"], later)
+        alerts_repo.mark_seen(session, ["alert-0", "alert-2"], later)
     with unit_of_work(engine) as session:
-        stamps = {i: at for i, at in session.execute(select(Alert.id, Alert.updated_at))}
-    assert stamps == {"alert-0": later, "alert-1": before, "alert-2": later}
+        stamps = {
+            i: (seen, at)
+            for i, seen, at in session.execute(select(Alert.id, Alert.last_seen_at, Alert.updated_at))
+        }
+    assert stamps == {"alert-0": (later, before), "alert-1": (None, before), "alert-2": (later, before)}

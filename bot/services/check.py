@@ -164,7 +164,7 @@ def run_check(
             now=now,
         )
         summary.refreshed, summary.suppressed = len(plan.refresh), plan.suppressed
-        alerts_repo.touch_alerts(session, [alert_id for alert_id, _ in plan.refresh], now)
+        alerts_repo.mark_seen(session, [alert_id for alert_id, _ in plan.refresh], now)
         alerts_repo.record_arms(session, plan.arms, now)
         _fire(session, config, plan.fire, tiers, now, summary, events)
         alerts_repo.insert_events(session, events)

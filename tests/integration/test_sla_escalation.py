@@ -56,3 +56,19 @@ def test_a_follow_up_step_reminds_the_owner_once_when_due(stack: Stack) -> None:
     stack.container.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
     stack.container.sweep_and_publish()
     assert len(reminders()) == len(sent)  # once only
+
+
+def test_an_hourly_rescore_that_changes_nothing_updates_no_message(stack: Stack) -> None:
+    """Alerts still firing on the next pass are seen again (`last_seen_at`), but their messages show
+    nothing new, so no chat.update goes out: with thousands of open alerts, re-sending each every hour
+    would exceed Slack's chat.update rate limit."""
+    first = stack.container.check_and_publish()
+    assert first.fired > 0
+    updates = stack.slack.api_calls("chat.update")
+    stack.container.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    again = stack.container.check_and_publish()
+    assert again.fired == 0 and again.refreshed == first.fired
+    assert stack.slack.api_calls("chat.update") == updates
+    with unit_of_work(stack.engine) as session:
+        seen = session.scalars(select(Alert).where(Alert.last_seen_at.is_not(None))).all()
+    assert len(seen) == again.refreshed
