@@ -1,15 +1,18 @@
 """Full rescore + trigger evaluation over N accounts, and an incremental pass over the changed ones.
 
-    python -m benchmarks.rescore --accounts 100000 [--changed 10000] [--database-url URL [--reuse]]
+    python -m benchmarks.rescore --accounts 100000 [--changed 10000] [--workers N]
+                                 [--database-url URL [--reuse]]
 
 Loads the synthetic portfolio (accounts, contacts, roles, deals, tickets, NPS, and the last 9 weeks of
 usage: all the scoring window reads) into a fresh store (on PostgreSQL followed by VACUUM ANALYZE, as
 autovacuum would), then measures in the same run:
   baseline         one count(*) scan of each table the pass reads (the rows it reads, nothing else)
-  score+evaluate   set-based reads + health + segments + triggers for every account, no writes
-  check (first)    run_check: the above + snapshots, alerts and audit events written (cold store)
-  check (steady)   run_check again: dedup refreshes, no new snapshots
-  incremental      run_check over `--changed` accounts only
+  score+evaluate   set-based reads + health + segments + triggers for every account, no writes: in
+                   this process, then split by id range across `--workers` worker processes (started
+                   before timing, as in the running bot; default one per core, at most 4)
+  check (first)    run_check with the workers: the above + snapshots, alerts and audit events written
+  check (steady)   run_check again: dedup refreshes, no new snapshots; in-process, then with workers
+  incremental      run_check over `--changed` accounts only (in-process: too few to split)
 and prints seconds and the ratio of each to the baseline, plus this process's CPU seconds (on SQLite all
 the work runs in-process, so CPU time is the figure that survives a busy machine) and the load average.
 """
@@ -28,6 +31,7 @@ from sqlalchemy import Engine, delete, func, select
 
 from benchmarks.common import open_store, peak_rss_mib, report
 from bot.services.check import EngineConfig, gc_paused, run_check, score_all
+from bot.services.scoring_pool import ScoringPool, auto_workers, shard_bounds
 from bot.services.signals import build_signals
 from plays.catalog import load_catalog
 from plays.clock import FakeClock
@@ -79,6 +83,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--changed", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workers", type=int, default=0, help="worker processes (0: one per core, <= 4)")
     parser.add_argument(
         "--database-url", default=None, help="an empty database (default: a fresh SQLite file)"
     )
@@ -114,13 +119,26 @@ def main() -> None:
             hits = len(score_all(build_signals(rows), config, rows, clock.now())[0])
         compute_s, compute_cpu = time.perf_counter() - start, time.process_time() - cpu
 
+        pool = ScoringPool(engine.url.render_as_string(hide_password=False), args.workers or auto_workers())
+        start = time.perf_counter()
+        pool.warm()
+        warm_s = time.perf_counter() - start
+        start = time.perf_counter()
+        bounds = shard_bounds(engine, pool.workers) or [(None, None)]
+        parallel = pool.collect(pool.submit(config, DEFAULT_AS_OF, clock.now(), bounds))
+        parallel_s = time.perf_counter() - start
+        assert parallel is not None and len(parallel.hits) == hits
+
         cpu = time.process_time()
-        first = run_check(engine, config, clock)
+        first = run_check(engine, config, clock, pool=pool)
         first_cpu = time.process_time() - cpu
         clock.advance(minutes=60)
         cpu = time.process_time()
         steady = run_check(engine, config, clock)
         steady_cpu = time.process_time() - cpu
+        clock.advance(minutes=60)
+        steady_pool = run_check(engine, config, clock, pool=pool)
+        pool.close()
         with unit_of_work(engine) as session:
             ids = list(session.scalars(select(Account.id).order_by(Account.crm_id).limit(args.changed)))
         clock.advance(minutes=60)
@@ -139,7 +157,10 @@ def main() -> None:
             "score+evaluate / baseline": compute_s / baseline,
             "score+evaluate: CPU of this process (s)": compute_cpu,
             "hits": hits,
-            "check first pass (s)": first.seconds,
+            f"workers started (s, not timed below; {pool.workers} workers)": warm_s,
+            f"score+evaluate, {pool.workers} workers (s)": parallel_s,
+            f"score+evaluate, {pool.workers} workers / baseline": parallel_s / baseline,
+            f"check first pass, {pool.workers} workers (s)": first.seconds,
             "check first / baseline": first.seconds / baseline,
             "check first: CPU of this process (s)": first_cpu,
             "  alerts fired": first.fired,
@@ -147,6 +168,7 @@ def main() -> None:
             "check steady pass (s)": steady.seconds,
             "check steady / baseline": steady.seconds / baseline,
             "check steady: CPU of this process (s)": steady_cpu,
+            f"check steady pass, {pool.workers} workers (s)": steady_pool.seconds,
             f"incremental check, {len(ids):,} accounts (s)": incremental.seconds,
             "incremental / baseline": incremental.seconds / baseline,
             "incremental: CPU of this process (s)": incremental_cpu,

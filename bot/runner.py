@@ -31,6 +31,8 @@ class Running:
         if self.container.scheduler is not None:
             self.container.scheduler.shutdown()
         self.http.stop()
+        if self.container.scoring_pool is not None:
+            self.container.scoring_pool.close()
         if self.container.after_ack is not None:
             self.container.after_ack.stop()
         if self.socket_mode is not None:

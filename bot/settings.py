@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     sla_sweep_interval_minutes: int = Field(default=5, ge=1)
     digest_flush_interval_minutes: int = Field(default=15, ge=1)
     outbox_drain_interval_seconds: int = Field(default=30, ge=1)
+    # Worker processes for a full rescore of a large portfolio: 0 = one per core (at most 4), 1 = none
+    rescore_workers: int = Field(default=0, ge=0, le=64)
 
     # Behaviour
     play_catalog_dir: Path | None = None  # a folder of play YAML files instead of the shipped catalog

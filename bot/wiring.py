@@ -21,6 +21,7 @@ from bot.leader import leader_lock_for
 from bot.permissions import RoleConfig
 from bot.scheduler import Job, LeaderScheduler
 from bot.services.check import CheckSummary, EngineConfig, run_check, run_sweep
+from bot.services.scoring_pool import ScoringPool, pool_for
 from bot.settings import ConfigError, Settings
 from bot.slack.after_ack import BusyGate, QueuedLazyRunner
 from bot.slack.app import build_bolt_app
@@ -58,6 +59,7 @@ class Container:
     bolt: App | None = None
     publisher: AlertPublisher | None = None
     scheduler: LeaderScheduler | None = None
+    scoring_pool: ScoringPool | None = None  # worker processes for full passes (started on first use)
     last_refresh: datetime | None = None
     extra_jobs: list[Job] = field(default_factory=list)
     # the HTTP server counts requests in flight here; the work after an ack waits for a quiet moment
@@ -81,6 +83,7 @@ class Container:
             self.engine,
             EngineConfig(self.catalog, default_channel=self.settings.default_alert_channel),
             self.clock,
+            pool=self.scoring_pool,
         )
 
     def sweep(self) -> dict[str, int]:
@@ -235,4 +238,5 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, with_slack: boo
         except BoltError as exc:
             raise ConfigError(f"Slack refused SLACK_BOT_TOKEN: {exc}") from exc
     container.scheduler = LeaderScheduler(leader_lock_for(engine), container.jobs())
+    container.scoring_pool = pool_for(engine, settings.rescore_workers)
     return container

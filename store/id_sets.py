@@ -30,3 +30,19 @@ def in_ids(column: Any, ids: Sequence[str], dialect: Dialect) -> Any:
 def only(query: Any, column: Any, ids: Sequence[str] | None, dialect: Dialect) -> Any:
     """`query` limited to rows whose `column` is one of `ids`; all rows when `ids` is None."""
     return query if ids is None else query.where(in_ids(column, ids, dialect))
+
+
+IdRange = tuple[str | None, str | None]  # [low, high): None leaves that end open
+
+
+def within(query: Any, column: Any, bounds: IdRange | None) -> Any:
+    """`query` limited to rows whose `column` lies in [low, high) (an index range scan); all rows when
+    `bounds` is None."""
+    if bounds is None:
+        return query
+    low, high = bounds
+    if low is not None:
+        query = query.where(column >= low)
+    if high is not None:
+        query = query.where(column < high)
+    return query

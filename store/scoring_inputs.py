@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Float, Select, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from store.id_sets import only
+from store.id_sets import IdRange, only, within
 from store.models import Account, Contact, Contract, HealthSnapshot, NpsResponse, StakeholderRole, Ticket
 from store.models import UsageDaily as U
 
@@ -48,15 +48,22 @@ def _latest_per_account(inner: Select[Any], *columns: str) -> Select[Any]:
     return select(*(sub.c[c] for c in columns)).where(sub.c.rn == 1)
 
 
-def fetch_inputs(session: Session, as_of: date, account_ids: Sequence[str] | None = None) -> InputRows:
-    """Everything the engine needs for `as_of`, for every live account or just `account_ids`."""
+def fetch_inputs(
+    session: Session,
+    as_of: date,
+    account_ids: Sequence[str] | None = None,
+    *,
+    id_range: IdRange | None = None,
+) -> InputRows:
+    """Everything the engine needs for `as_of`, for every live account, just `account_ids`, or the
+    accounts whose id lies in `id_range` (a shard of a parallel pass)."""
     rows = InputRows(as_of)
     ids = list(account_ids) if account_ids is not None else None
     conn = session.connection()  # Core rows: no ORM result processing on the hot path
     dialect = conn.dialect
 
     def _only(query: Any, column: Any, ids: Sequence[str] | None) -> Any:
-        return only(query, column, ids, dialect)
+        return within(only(query, column, ids, dialect), column, id_range)
 
     end = _start(as_of + timedelta(days=1))
     # dates as ISO text and ARR as float: parsed by C code instead of per-value type processors

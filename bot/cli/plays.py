@@ -13,6 +13,7 @@ from rich.table import Table
 from bot.cli.common import engine_for, err_console, settings_or_exit
 from bot.services.backtest import BacktestReport, run_backtest
 from bot.services.check import CheckSummary, EngineConfig, run_check
+from bot.services.scoring_pool import pool_for
 from plays.catalog import Catalog, CatalogError, load_catalog
 from plays.clock import SystemClock
 from store.db import make_engine
@@ -109,7 +110,12 @@ def register(app: typer.Typer) -> None:
                     set(ids or [])
                     | set(changed_accounts(session, datetime.now(UTC) - timedelta(minutes=changed_minutes)))
                 )
-        print_check(run_check(engine, config, SystemClock(), account_ids=ids))
+        pool = pool_for(engine, settings.rescore_workers) if ids is None else None
+        try:
+            print_check(run_check(engine, config, SystemClock(), account_ids=ids, pool=pool))
+        finally:
+            if pool is not None:
+                pool.close()
 
     @app.command()
     def backtest(

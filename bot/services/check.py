@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.services.scoring_pool import Scored, ScoringPool, shard_bounds
 from bot.services.signals import build_signals
 from plays.catalog import Catalog, Play
 from plays.clock import Clock
@@ -116,31 +117,36 @@ def run_check(
     clock: Clock,
     *,
     account_ids: Sequence[str] | None = None,
+    pool: ScoringPool | None = None,
 ) -> CheckSummary:
-    """Rescore, evaluate triggers, run the lifecycle; `account_ids` limits the pass to those accounts."""
+    """Rescore, evaluate triggers, run the lifecycle; `account_ids` limits the pass to those accounts.
+    With a `pool`, a full pass over a large portfolio is scored in its worker processes by id range
+    while this process sweeps the open alerts."""
     config = catalog if isinstance(catalog, EngineConfig) else EngineConfig(catalog)
     if account_ids is not None and len(account_ids) > MAX_INCREMENTAL:
         account_ids = None
     started = time.perf_counter()
     now = clock.now()
     summary = CheckSummary(as_of=now.date())
+    bounds = shard_bounds(engine, pool.workers) if pool is not None and account_ids is None else None
+    shards = pool.submit(config, summary.as_of, now, bounds) if pool is not None and bounds else None
     with unit_of_work(engine) as session:
-        with gc_paused():
-            rows = fetch_inputs(session, summary.as_of, account_ids)
-            signals_list = build_signals(rows)
+        scored = None if shards is not None else _score_here(session, config, now, account_ids)
         states = [_state(r) for r in alerts_repo.open_alerts(session, account_ids)]
         events: list[dict[str, Any]] = []
         _apply_sweep(session, states, config.catalog, now, summary, events)
-
-        with gc_paused():
-            hits, snapshots, tiers, bands = score_all(signals_list, config, rows, now)
-        alerts_repo.insert_snapshots(session, snapshots)
+        if pool is not None and shards is not None:
+            scored = pool.collect(shards)
+        if scored is None:  # a worker died: score here
+            scored = _score_here(session, config, now, account_ids)
+        hits, tiers = scored.hits, scored.tiers
+        alerts_repo.insert_snapshots(session, scored.snapshots)
         summary.accounts, summary.snapshots_written, summary.hits = (
-            len(rows.accounts),
-            len(snapshots),
+            scored.accounts,
+            len(scored.snapshots),
             len(hits),
         )
-        summary.bands = dict(bands)
+        summary.bands = dict(scored.bands)
 
         expired = {e["alert_id"] for e in events if e["to_state"] == "expired"}
         still_open = {s.fingerprint: s for s in states if s.id not in expired}
@@ -170,6 +176,15 @@ def run_check(
         alerts_repo.insert_events(session, events)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _score_here(
+    session: Any, config: EngineConfig, now: datetime, account_ids: Sequence[str] | None
+) -> Scored:
+    with gc_paused():
+        rows = fetch_inputs(session, now.date(), account_ids)
+        hits, snapshots, tiers, bands = score_all(build_signals(rows), config, rows, now)
+    return Scored(len(rows.accounts), hits, snapshots, tiers, bands)
 
 
 def score_all(
