@@ -20,6 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from store.base import Base, table_of
+from store.uow import begin_immediate
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -104,9 +105,7 @@ class Split:
         keys = [p[self.key_index] for p in params]
         if not all(type(k) is str or type(k) is int for k in keys):
             return None
-        dbapi: Any = conn.connection.dbapi_connection
-        if dbapi is not None and not dbapi.in_transaction:  # pysqlite begins only at the first write
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(conn)  # no other connection may store a key between this lookup and the insert
         stored = {r[0] for r in conn.exec_driver_sql(self.stored_sql, (json.dumps(keys),))}
         fresh, again = [], []
         for key, row in zip(keys, params, strict=True):

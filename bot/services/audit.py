@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.services.errors import InvalidInput, InvalidTransition, NotFound
 from plays.clock import Clock, SystemClock
 from store.models import OPEN_ALERT_STATES, Alert, AlertEvent
-from store.uow import unit_of_work
+from store.uow import lock_for_write, unit_of_work
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ def act(
     now = (clock or SystemClock()).now()
     try:
         with unit_of_work(engine) as session:
+            lock_for_write(session)  # the state check below must hold until the change commits
             seen = seen_request(session, request_id)
             if seen is not None:
                 return replay(seen, alert_id, action)
