@@ -22,7 +22,6 @@ STREAM_NAMES = (*OBJECT_STREAMS, "associations")
 class StreamOptions:
     page_size: int = 100
     search_limit: int = 200
-    search_cap: int = 10_000
     lookback_ms: int = 0
     association_batch: int = 1_000
 
@@ -44,7 +43,6 @@ def build_streams(
             mapping,
             page_size=o.page_size,
             search_limit=o.search_limit,
-            search_cap=o.search_cap,
             lookback_ms=o.lookback_ms,
             known=known,
         )

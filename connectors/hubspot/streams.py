@@ -4,10 +4,12 @@ company-contact stakeholder labels (`connectors.hubspot.roles.RoleStream`).
 An object stream moves through three phases, and its cursor (committed with each page) says where it is:
 
     list      initial load (or --full): list paging with `after`; associations come with each page
-    search    incremental: search on the modification date, ascending, ties broken by id. Search cannot
-              page past 10,000 results, so before `after` would cross the cap the stream re-anchors: a
-              new query `modified > since OR (modified = since AND id > last_id)` from the last record
-              it saw. The cursor holds that (since, last_id), so a crash resumes exactly.
+    search    incremental: search on the modification date, ascending, ties broken by id, paged by key:
+              every page is a new query `modified > since OR (modified = since AND id > last_id)` from
+              the last record seen, never HubSpot's `after` offset. An offset skips a record whenever
+              one already read is edited meanwhile (it moves to the end and the rest shift down), and
+              it cannot go past 10,000 results. The cursor holds (since, last_id), so a crash resumes
+              exactly.
     archived  archived records (search never returns them) -> deletes, for those archived since the
               last run.
 """
@@ -29,7 +31,6 @@ from store.base import Base
 from store.models import Account, Contact, Deal, Ticket
 from store.types import utcnow
 
-SEARCH_CAP = 10_000
 MODELS: dict[str, type[Base]] = {"companies": Account, "contacts": Contact, "deals": Deal, "tickets": Ticket}
 KEY_FNS = {
     "companies": keys.account_key,
@@ -61,7 +62,6 @@ class ObjectStream:
     source: str = m.SOURCE
     page_size: int = 100
     search_limit: int = 200
-    search_cap: int = SEARCH_CAP
     lookback_ms: int = 0
     pages_per_commit: int = 5  # list pages written per transaction (fewer, larger commits)
     now: Callable[[], datetime] = field(default=utcnow)
@@ -205,9 +205,10 @@ class ObjectStream:
             parsed = None
         return _ms(parsed or rec.updated_at)
 
-    def _search_body(self, since: int, last_id: str, after: str | None) -> dict[str, Any]:
+    def _search_body(self, since: int, last_id: str) -> dict[str, Any]:
+        """The records modified after (since, last_id), in that order: one page of the keyset."""
         mod = self.modified_prop
-        body: dict[str, Any] = {
+        return {
             "filterGroups": [
                 {"filters": [{"propertyName": mod, "operator": "GT", "value": str(since)}]},
                 {
@@ -221,19 +222,14 @@ class ObjectStream:
             "properties": self.mapping.properties(self.name),
             "limit": self.search_limit,
         }
-        if after:
-            body["after"] = after
-        return body
 
     def _search(self, cur: dict[str, Any]) -> Iterator[Page]:
         cur["phase"] = "search"
         if self.lookback_ms:
             cur["since"], cur["last_id"] = max(0, int(cur["since"]) - self.lookback_ms), "0"
-        query = (int(cur["since"]), str(cur["last_id"]))
-        after: str | None = None
         while True:
             before = self.calls.stats.requests
-            data = self.calls.search(self.name, self._search_body(*query, after))
+            data = self.calls.search(self.name, self._search_body(int(cur["since"]), str(cur["last_id"])))
             records = list(data.results)
             if not records:
                 break
@@ -243,13 +239,8 @@ class ObjectStream:
             page.cursor = dict(cur)
             page.requests_made = self.calls.stats.requests - before
             yield page
-            nxt = data.paging.next.after if data.paging and data.paging.next else None
-            if nxt is None:
-                break
-            if int(nxt) + self.search_limit > self.search_cap:
-                query, after = (int(cur["since"]), str(cur["last_id"])), None  # re-anchor
-            else:
-                after = nxt
+            if not (data.paging and data.paging.next):
+                break  # nothing after this page; a record edited since is picked up by the next run
         cur.update(phase="archived", after=None)
 
     def _archived(self, cur: dict[str, Any], *, full: bool) -> Iterator[Page]:

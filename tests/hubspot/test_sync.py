@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from sqlalchemy import Engine, func, select
 
 from connectors.hubspot.calls import HubSpotCalls
 from connectors.hubspot.runner import StreamOptions, build_streams, sync_hubspot
+from connectors.hubspot.streams import ObjectStream
+from connectors.sync import Page
 from sandbox.hubspot import HubSpotSandbox
 from store import keys
 from store.models import Account, Deal, StakeholderRole, SyncRun
@@ -64,7 +69,7 @@ def test_incremental_picks_up_edits_and_archives(
         assert gone is not None and gone.is_deleted
 
 
-def test_incremental_search_reanchors_past_the_result_cap(
+def test_incremental_search_pages_by_key_past_the_result_cap(
     engine: Engine, hubspot_sandbox: HubSpotSandbox, calls: HubSpotCalls
 ) -> None:
     _sync(engine, calls, full=True)
@@ -73,10 +78,47 @@ def test_incremental_search_reanchors_past_the_result_cap(
     contacts = hubspot_sandbox.ids("contacts")
     for i, contact in enumerate(contacts):
         hubspot_sandbox.update("contacts", contact, {"jobtitle": f"Title {i}"})
-    results = _sync(engine, calls, search_limit=7, search_cap=20)
+    results = _sync(engine, calls, search_limit=7)
     assert results["contacts"].records_read == len(contacts)  # type: ignore[attr-defined]
     assert hubspot_sandbox.server.log.count("POST", "contacts/search", status=400) == 0
     assert store_state(engine) == sandbox_state(hubspot_sandbox)
+
+
+class _EditAfterFirstPage:
+    """A stream that lets a HubSpot user edit a record between the search's first and second page."""
+
+    def __init__(self, stream: ObjectStream, edit: Any) -> None:
+        self.inner, self.edit = stream, edit
+        self.source, self.name = stream.source, stream.name
+
+    def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
+        for i, page in enumerate(self.inner.pages(cursor, full=full)):
+            if i == 0:
+                self.edit()  # before the generator resumes, i.e. before the next search request
+            yield page
+
+
+def test_a_record_edited_while_search_pages_skips_no_other_record(
+    engine: Engine, hubspot_sandbox: HubSpotSandbox, calls: HubSpotCalls
+) -> None:
+    _sync(engine, calls, full=True)
+    hubspot_sandbox.advance(60)
+    companies = hubspot_sandbox.ids("companies")[:10]
+    for i, company in enumerate(companies):
+        hubspot_sandbox.advance(1)
+        hubspot_sandbox.update("companies", company, {"name": f"Edited {i}"})
+
+    def edit_first_result() -> None:  # it moves to the end of the modification-date order
+        hubspot_sandbox.advance(1)
+        hubspot_sandbox.update("companies", companies[0], {"name": "Edited 0 again"})
+
+    (stream,) = build_streams(engine, calls, options=StreamOptions(search_limit=3), only=("companies",))
+    assert isinstance(stream, ObjectStream)
+    sync_hubspot(engine, [_EditAfterFirstPage(stream, edit_first_result)])
+    assert store_state(engine) == sandbox_state(hubspot_sandbox)
+    with unit_of_work(engine) as s:
+        names = {a.crm_id: a.name for a in s.scalars(select(Account).where(Account.source == "hubspot"))}
+    assert [names[str(c)] for c in companies] == ["Edited 0 again", *(f"Edited {i}" for i in range(1, 10))]
 
 
 def test_unknown_picklist_values_are_rejected_and_the_rest_is_written(
