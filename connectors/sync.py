@@ -58,7 +58,8 @@ def merge_pages(pages: list[Page]) -> Page:
 
     A large transaction writes each index page it touches once instead of once per small page (on
     SQLite with random uuid keys that is most of the I/O). Pages must come from one query, which names
-    a record at most once, so the order of upserts and deletes across the merged pages cannot matter."""
+    a record at most once, so the order of upserts and deletes across the merged pages cannot matter.
+    The order of the merged writes does: see `_stubs_first`."""
     if len(pages) == 1:
         return pages[0]
     merged: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
@@ -68,16 +69,24 @@ def merge_pages(pages: list[Page]) -> Page:
             merged.setdefault((w.model, w.conflict_columns, w.update_columns), []).extend(w.rows)
         for model, ids in page.deletes.items():
             deletes.setdefault(model, []).extend(ids)
+    writes = [TableWrite(model, rows, conflict, update) for (model, conflict, update), rows in merged.items()]
     return Page(
-        writes=[
-            TableWrite(model, rows, conflict, update) for (model, conflict, update), rows in merged.items()
-        ],
+        writes=_stubs_first(writes),
         deletes=deletes,
         rejected=[r for p in pages for r in p.rejected],
         cursor=pages[-1].cursor,
         records_read=sum(p.records_read for p in pages),
         requests_made=sum(p.requests_made for p in pages),
     )
+
+
+def _stubs_first(writes: list[TableWrite]) -> list[TableWrite]:
+    """Insert-only writes (`update_columns == ()`: placeholder parents) before all others, else in order.
+
+    A page writes its placeholder parents before the children that reference them, but merged groups
+    are ordered by first appearance: a first page without parent references (all its records deleted)
+    would put the children's group first and fail the foreign key check on every run."""
+    return sorted(writes, key=lambda w: w.update_columns != ())
 
 
 class Stream(Protocol):

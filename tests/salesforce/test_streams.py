@@ -235,6 +235,33 @@ def test_a_child_created_after_its_parent_stream_ran_does_not_break_the_sync(
     assert store_digest(engine) == sandbox_digest(sf_sandbox)
 
 
+def test_a_new_parent_after_a_page_of_only_deletes_is_written_first(
+    engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi
+) -> None:
+    """A transaction whose first Salesforce page holds only deleted Cases (no parent references) and
+    whose next page holds a Case of an account created after the Account stream ran: the placeholder
+    account must be inserted before the case, whatever page brought it."""
+    sync_salesforce(engine, build_streams(api))
+    cases = sf_sandbox.records("Case")
+    assert len(cases) > 25
+    sf_sandbox.advance_clock(3600)
+    for case in cases[:25]:  # exactly one Salesforce page (25 records) of deletes
+        sf_sandbox.delete("Case", case["Id"])
+    case_stream = build_streams(api, records_per_commit=50)[-1]
+    assert case_stream.name == "Case"
+    sync_salesforce(engine, [case_stream])  # the cursor moves to the deletes
+    sf_sandbox.advance_clock(3600)
+    new_account = sf_sandbox.create("Account", {"Name": "Brand New Co"})
+    new_case = sf_sandbox.create(
+        "Case", {"AccountId": new_account, "Subject": "help", "Priority": "High", "Status": "New"}
+    )
+    (result,) = sync_salesforce(engine, [case_stream])  # re-reads the deletes (overlap), then the case
+    assert (result.status, result.records_read, result.records_deleted) == ("ok", 26, 25)
+    with engine.connect() as conn:
+        ticket_account = conn.execute(select(Ticket.account_id).where(Ticket.crm_id == new_case)).scalar_one()
+    assert ticket_account == keys.account_key("salesforce", new_account)
+
+
 def test_pages_are_merged_into_transactions_of_records_per_commit(
     engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi
 ) -> None:
