@@ -143,6 +143,30 @@ def test_nps_and_contracts_ndjson(engine: Engine) -> None:
     assert _count(engine, Contract) == 2 and _count(engine, NpsResponse) == 1
 
 
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [
+        ("nps", {"score": 9, "responded_at": "2026-10-01T10:00:00Z"}),
+        ("contracts", {"start_date": "2026-01-01", "end_date": "2027-01-01", "arr": "100"}),
+    ],
+)
+def test_one_external_id_for_two_accounts_is_a_duplicate(
+    engine: Engine, kind: str, fields: dict[str, object]
+) -> None:
+    # external_id is unique in the table: the second row would overwrite the first account's row
+    _accounts(engine)
+    text = "\n".join(
+        json.dumps({"domain": domain, "external_id": "x1", **fields})
+        for domain in ("acme.example.com", "globex.example.com")
+    )
+    result = ingest_text(engine, kind, text, "ndjson")
+    assert result.loaded == 1 and [str(e) for e in result.errors] == ["line 2: duplicate of line 1"]
+    model = NpsResponse if kind == "nps" else Contract
+    with unit_of_work(engine) as s:
+        (stored,) = s.scalars(select(model)).all()
+    assert stored.account_id == keys.account_key("salesforce", "001A")
+
+
 def test_csv_with_unknown_columns_is_rejected_up_front() -> None:
     parsed = parse("usage", "account_id,day,wau\nx,2026-01-01,3\n", "csv")
     assert (

@@ -107,6 +107,13 @@ _TARGETS = {
 }
 
 
+def _conflict_key(row: dict[str, Any], conflict: tuple[str, ...]) -> tuple[Any, ...]:
+    """The row's key as the table's upsert sees it (external_id alone for nps and contracts, whichever
+    account the row names): two rows with one key in a file would overwrite each other, so the second
+    is reported as a duplicate instead of both counting as loaded."""
+    return tuple(row[c] for c in conflict)
+
+
 def load(engine: Engine, kind: str, parsed: Parsed, *, strict: bool = False) -> IngestResult:
     result = IngestResult(kind, errors=list(parsed.errors))
     with unit_of_work(engine) as session:
@@ -122,6 +129,7 @@ def load(engine: Engine, kind: str, parsed: Parsed, *, strict: bool = False) -> 
                 func.lower(Contact.email).in_(emails)
             )
             contacts = {(a, e): i for a, e, i in session.execute(query) if a}
+        model, conflict = _TARGETS[kind]
         rows: list[dict[str, Any]] = []
         first_line: dict[tuple[Any, ...], int] = {}
         for line, r in parsed.rows:
@@ -136,16 +144,16 @@ def load(engine: Engine, kind: str, parsed: Parsed, *, strict: bool = False) -> 
                     )
                 )
                 continue
-            key = (account, *r.key())
+            row = _row(kind, r, account, contacts)
+            key = _conflict_key(row, conflict)
             if key in first_line:
                 result.errors.append(RowError(line, f"duplicate of line {first_line[key]}"))
                 continue
             first_line[key] = line
-            rows.append(_row(kind, r, account, contacts))
+            rows.append(row)
         result.errors.sort(key=lambda e: e.line)
         if strict and result.errors:
             return result
-        model, conflict = _TARGETS[kind]
         bulk_upsert(session, model, rows, conflict)
         result.loaded = len(rows)
         result.account_ids = sorted({row["account_id"] for row in rows})

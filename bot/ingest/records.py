@@ -56,9 +56,6 @@ class UsageRow(AccountRef):
             raise ValueError("give active_users or weekly_active_users")
         return self
 
-    def key(self) -> tuple[Any, ...]:
-        return ("usage", self.day)
-
 
 class NpsRow(AccountRef):
     external_id: str = Field(min_length=1, max_length=64)
@@ -66,9 +63,6 @@ class NpsRow(AccountRef):
     responded_at: AwareDatetime
     comment: str | None = None
     contact_email: str | None = None
-
-    def key(self) -> tuple[Any, ...]:
-        return ("nps", self.external_id)
 
 
 class ContractRow(AccountRef):
@@ -84,9 +78,6 @@ class ContractRow(AccountRef):
         if self.end_date <= self.start_date:
             raise ValueError("end_date must be after start_date")
         return self
-
-    def key(self) -> tuple[Any, ...]:
-        return ("contract", self.external_id)
 
 
 MODELS: dict[str, type[UsageRow] | type[NpsRow] | type[ContractRow]] = {
