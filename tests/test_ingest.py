@@ -167,6 +167,24 @@ def test_one_external_id_for_two_accounts_is_a_duplicate(
     assert stored.account_id == keys.account_key("salesforce", "001A")
 
 
+def test_ndjson_lines_end_only_at_newlines(engine: Engine) -> None:
+    # JSON allows these raw inside a string; str.splitlines() would also break lines at them
+    comments = ["Great\u2028support", "fast\u2029fix", "next\x85line"]
+    at = "2026-10-01T10:00:00Z"
+    acme = {"domain": "acme.example.com", "responded_at": at}
+    lines = [
+        json.dumps({**acme, "external_id": f"r{i}", "score": 9, "comment": c}, ensure_ascii=False)
+        for i, c in enumerate(comments)
+    ]
+    lines += ['{"bad": 1}\x0c', json.dumps({**acme, "external_id": "r9", "score": "x"})]
+    _accounts(engine)
+    result = ingest_text(engine, "nps", "\r\n".join(lines) + "\r\n", "ndjson")
+    assert result.loaded == 3
+    assert [(e.line, e.message.split(":")[0]) for e in result.errors] == [(4, "not JSON"), (5, "score")]
+    with unit_of_work(engine) as s:
+        assert sorted(s.scalars(select(NpsResponse.comment))) == sorted(comments)
+
+
 def test_csv_with_unknown_columns_is_rejected_up_front() -> None:
     parsed = parse("usage", "account_id,day,wau\nx,2026-01-01,3\n", "csv")
     assert (

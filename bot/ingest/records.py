@@ -120,6 +120,13 @@ def detect_format(name: str) -> str:
     raise ValueError(f"cannot tell the format of {name!r}: use .csv or .ndjson (or Content-Type text/csv)")
 
 
+def _ndjson_lines(text: str) -> list[str]:
+    """Lines end at "\n" (or "\r\n") only. str.splitlines() also breaks at U+2028, U+2029, U+0085 and
+    a few control characters; the first three may stand raw inside a JSON string, so a comment holding one
+    would be cut in two and every later line number would be off."""
+    return [raw.removesuffix("\r") for raw in text.split("\n")]
+
+
 def parse(kind: str, text: str, fmt: str) -> Parsed:
     """Validate every row; good rows come back with their line numbers, bad ones as RowErrors."""
     if kind not in MODELS:
@@ -145,7 +152,7 @@ def parse(kind: str, text: str, fmt: str) -> Parsed:
             except ValidationError as exc:
                 parsed.errors.append(RowError(line, _explain(exc)))
         return parsed
-    for line, raw in enumerate(text.splitlines(), 1):
+    for line, raw in enumerate(_ndjson_lines(text), 1):
         if not raw.strip():
             continue
         try:
