@@ -4,7 +4,7 @@ the ChampionChange write-back, in one audited transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, Engine, select, update
@@ -76,6 +76,17 @@ def record_champion_change(
             if seen is None:
                 raise
             return _replayed(seen)
+
+
+def _outbox_key(
+    account_id: str, departed_contact_id: str, new_contact_id: str | None, role: str, today: date
+) -> str:
+    """The write-back's idempotency key: one per distinct change a day, so a redelivered submission
+    queues nothing new, while a second, different change for the same departure ("no successor yet",
+    then "the successor is Carol") is a write-back of its own. Without the new contact in the key the
+    second would be dropped by the outbox's insert-or-ignore and never reach the CRM."""
+    change = f"{account_id}:{departed_contact_id}:{new_contact_id or '-'}:{role}:{today}"
+    return keys.crm_key("retainer", "champion_change", change)
 
 
 def _replayed(seen: AlertEvent) -> ChampionChangeResult:
@@ -189,9 +200,7 @@ def _record(
             )
         key = None
         if account.source in CRM_TARGETS:
-            key = keys.crm_key(
-                "retainer", "champion_change", f"{account_id}:{departed_contact_id}:{role}:{today}"
-            )
+            key = _outbox_key(account_id, departed_contact_id, new_contact_id, role, today)
             payload = ChampionChange(
                 account_crm_id=account.crm_id,
                 departed_contact_crm_id=departed.crm_id,

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.services.champions import record_champion_change
 from connectors.errors import RecordRejected
 from connectors.salesforce.api import SalesforceApi
+from connectors.salesforce.streams import build_streams, sync_salesforce
 from connectors.salesforce.writeback import SalesforceWriteBack
 from connectors.writeback import CHAMPION_CHANGE, OUTCOME_ACTIVITY, drain_outbox
+from plays.clock import FakeClock
 from sandbox.httpbase import Fault
 from sandbox.salesforce import SalesforceSandbox
 from store import outbox_repo
-from store.models import OutboxItem
+from store.models import Contact, OutboxItem, StakeholderRole
 from store.uow import unit_of_work
 
 
@@ -152,3 +156,56 @@ def test_drain_sends_parks_and_never_duplicates(
     assert states == {"outcome:a": "sent", "outcome:bad": "parked"}
     assert [t["Id"] for t in sf_sandbox.records("Task")] == [crm_id]
     assert drain_outbox(engine, SalesforceWriteBack(api), datetime.now(UTC)).sent == 0
+
+
+def _champion_with_two_others(engine: Engine) -> tuple[str, str, str]:
+    """(account, live champion, another contact) from the synced store."""
+    with engine.connect() as conn:
+        roles = conn.execute(
+            select(StakeholderRole.account_id, StakeholderRole.contact_id).where(
+                StakeholderRole.role == "champion", StakeholderRole.valid_to.is_(None)
+            )
+        ).all()
+        for account_id, champion in roles:
+            others = (
+                conn.execute(
+                    select(Contact.id).where(
+                        Contact.account_id == account_id, Contact.id != champion, ~Contact.is_deleted
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if others:
+                return account_id, champion, others[0]
+    raise AssertionError("the portfolio has no account with a champion and another contact")
+
+
+def test_a_second_champion_change_on_the_same_day_is_written_back_too(
+    engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi
+) -> None:
+    """ "No successor yet", then "the successor is Carol" the same day: both reach Salesforce, and a
+    redelivered submission of the second still queues one write-back."""
+    sync_salesforce(engine, build_streams(api))
+    account_id, departed, carol = _champion_with_two_others(engine)
+    clock = FakeClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    change = partial(record_champion_change, engine, account_id, departed, actor="U1", clock=clock)
+    first = change(None, request_id="r1")
+    clock.advance(minutes=10)
+    second = change(carol, request_id="r2")
+    change(carol, request_id="r2")  # the same delivery again
+    change(carol, request_id="r3")  # the same change submitted again
+    assert first.changed and second.changed and first.outbox_key != second.outbox_key
+    with engine.connect() as conn:
+        queued = conn.execute(
+            select(OutboxItem.idempotency_key).where(OutboxItem.kind == CHAMPION_CHANGE)
+        ).scalars()
+        assert sorted(queued) == sorted([first.outbox_key, second.outbox_key])
+        crm_ids = {id_: crm_id for id_, crm_id in conn.execute(select(Contact.id, Contact.crm_id))}
+    carol_crm, departed_crm = crm_ids[carol], crm_ids[departed]
+
+    result = drain_outbox(engine, SalesforceWriteBack(api), datetime.now(UTC))
+    assert (result.sent, result.failed, result.parked) == (2, 0, 0)
+    live = [r for r in sf_sandbox.records("OpportunityContactRole") if r["Role"] == "Influencer"]
+    assert departed_crm not in {r["ContactId"] for r in live}
+    assert [r["Retainer_Key__c"] for r in live if r["ContactId"] == carol_crm] == [second.outbox_key]
