@@ -185,6 +185,36 @@ def test_ndjson_lines_end_only_at_newlines(engine: Engine) -> None:
         assert sorted(s.scalars(select(NpsResponse.comment))) == sorted(comments)
 
 
+NPS_CSV = """domain,external_id,score,responded_at,comment
+acme.example.com,r1,9,2026-10-01T10:00:00Z,"Line one
+line two
+line three"
+acme.example.com,r2,11,2026-10-01T10:00:00Z,"bad
+score"
+acme.example.com,r1,8,2026-10-01T10:00:00Z,again
+
+acme.example.com,r3,5,2026-10-01T10:00:00Z,"one
+value",too many
+acme.example.com,r4,7,2026-10-01T10:00:00Z,
+"""
+
+
+def test_csv_rows_are_reported_at_the_line_they_start_on(engine: Engine) -> None:
+    # a quoted value may span lines: the row starts where its first value is, not where it ends
+    _accounts(engine)
+    result = ingest_text(engine, "nps", NPS_CSV, "csv")
+    assert result.loaded == 2
+    errors = {e.line: e.message for e in result.errors}
+    assert sorted(errors) == [5, 7, 9]
+    assert errors[5].startswith("score:")
+    assert errors[7] == "duplicate of line 2"
+    assert errors[9] == "more values than columns"
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(NpsResponse.comment).where(NpsResponse.external_id == "r1")) == (
+            "Line one\nline two\nline three"
+        )
+
+
 def test_csv_with_unknown_columns_is_rejected_up_front() -> None:
     parsed = parse("usage", "account_id,day,wau\nx,2026-01-01,3\n", "csv")
     assert (

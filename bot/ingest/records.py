@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -120,6 +121,19 @@ def detect_format(name: str) -> str:
     raise ValueError(f"cannot tell the format of {name!r}: use .csv or .ndjson (or Content-Type text/csv)")
 
 
+def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, its values) for each non-blank CSV record, the header first.
+
+    A quoted value may span lines, and the reader's line_num is where a record ends: an error (and the
+    "duplicate of line N" it points to) must name the line where the record begins."""
+    reader = csv.reader(io.StringIO(text))
+    start = 1
+    for record in reader:
+        if record:
+            yield start, record
+        start = reader.line_num + 1
+
+
 def _ndjson_lines(text: str) -> list[str]:
     """Lines end at "\n" (or "\r\n") only. str.splitlines() also breaks at U+2028, U+2029, U+0085 and
     a few control characters; the first three may stand raw inside a JSON string, so a comment holding one
@@ -134,19 +148,22 @@ def parse(kind: str, text: str, fmt: str) -> Parsed:
     model = MODELS[kind]
     parsed = Parsed([], [])
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        unknown = [c for c in reader.fieldnames or [] if c not in model.model_fields]
+        records = _csv_records(text)
+        header_line, header = next(records, (1, []))
+        unknown = [c for c in header if c not in model.model_fields]
         if unknown:
             parsed.errors.append(
-                RowError(1, f"unknown column(s) {', '.join(unknown)}; known: {', '.join(model.model_fields)}")
+                RowError(
+                    header_line,
+                    f"unknown column(s) {', '.join(unknown)}; known: {', '.join(model.model_fields)}",
+                )
             )
             return parsed
-        for record in reader:
-            line = reader.line_num
-            if None in record:
+        for line, record in records:
+            if len(record) > len(header):
                 parsed.errors.append(RowError(line, "more values than columns"))
                 continue
-            values = {k: v for k, v in record.items() if v not in ("", None)}
+            values = {k: v for k, v in zip(header, record, strict=False) if v != ""}
             try:
                 parsed.rows.append((line, model.model_validate(values)))
             except ValidationError as exc:
