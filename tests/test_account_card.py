@@ -106,6 +106,10 @@ def test_card_has_health_trend_stakeholders_deals_alerts_and_outcomes(engine: En
             day = TODAY - timedelta(days=7 * weeks)
             session.add(snapshot(acc.id, day, 80 - weeks, "healthy", [{"driver": f"w{weeks}"}]))
         session.add(alert(acc.id, "usage_decline", NOW - timedelta(days=3)))
+        # held back by a timing experiment until tomorrow: not on the card yet
+        session.add(
+            alert(acc.id, "renewal_risk", NOW - timedelta(hours=1), deliver_at=NOW + timedelta(days=1))
+        )
         old = alert(acc.id, "ticket_spike", NOW - timedelta(days=30), state="done")
         session.add(old)
         session.flush()

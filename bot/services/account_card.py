@@ -211,8 +211,12 @@ def account_card(
     links: CrmLinkBases | None = None,
     trend_points: int = 12,
     history: int = 10,
+    now: datetime | None = None,
 ) -> AccountCard | None:
-    """The card for one account, or None when there is no such (live) account."""
+    """The card for one account, or None when there is no such (live) account. Alerts a timing
+    experiment still holds back at `now` (default: the end of `today`) are left out: the CSM has not
+    been given them yet."""
+    cutoff = now or datetime.combine(today, time.max, tzinfo=UTC)
     account = session.get(Account, account_id)
     if account is None or account.is_deleted:
         return None
@@ -289,7 +293,10 @@ def account_card(
             )
             for a in session.scalars(
                 select(Alert)
-                .where(Alert.account_id == account_id)
+                .where(
+                    Alert.account_id == account_id,
+                    or_(Alert.deliver_at.is_(None), Alert.deliver_at <= cutoff),
+                )
                 .order_by(Alert.fired_at.desc())
                 .limit(history)
             )

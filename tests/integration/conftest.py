@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, select
 
@@ -48,6 +51,24 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+def redeliver(stack: Stack, body: bytes) -> int:
+    """Deliver `body` again with a fresh timestamp and a valid signature: what a Slack retry looks like."""
+    secret = stack.container.settings.secret("slack_signing_secret").encode()
+    ts = str(int(time.time()) + 1)  # a later second than the original delivery: a new signature
+    signature = "v0=" + hmac.new(secret, b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+    response = requests.post(
+        f"{stack.bot_url}/slack/events",
+        data=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature,
+        },
+        timeout=10,
+    )
+    return response.status_code
 
 
 @contextmanager

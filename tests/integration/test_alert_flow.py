@@ -3,12 +3,9 @@ Task in the Salesforce sandbox exactly once, even when Slack delivers the same c
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from typing import Any
 
-import requests
 from simple_salesforce.api import Salesforce
 from sqlalchemy import func, select
 
@@ -16,7 +13,7 @@ from connectors.salesforce.client import http_session
 from messages.actions import AlertAction, AlertVerb
 from store.models import Alert, AlertEvent, OutboxItem, Outcome
 from store.uow import unit_of_work
-from tests.integration.conftest import Stack, wait_for
+from tests.integration.conftest import Stack, redeliver, wait_for
 
 
 def _posted_alert(stack: Stack) -> tuple[Alert, dict[str, Any]]:
@@ -41,24 +38,6 @@ def _events(stack: Stack, alert_id: str) -> int:
         return session.scalar(
             select(func.count()).select_from(AlertEvent).where(AlertEvent.alert_id == alert_id)
         )
-
-
-def _resign(stack: Stack, body: bytes) -> int:
-    """Deliver `body` again with a fresh timestamp and a valid signature: what a Slack retry looks like."""
-    secret = stack.container.settings.secret("slack_signing_secret").encode()
-    ts = str(int(time.time()) + 1)  # a later second than the original delivery: a new signature
-    signature = "v0=" + hmac.new(secret, b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
-    response = requests.post(
-        f"{stack.bot_url}/slack/events",
-        data=body,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature,
-        },
-        timeout=10,
-    )
-    return response.status_code
 
 
 def test_alert_lifecycle_from_trigger_to_crm_task(stack: Stack) -> None:
@@ -89,7 +68,7 @@ def test_alert_lifecycle_from_trigger_to_crm_task(stack: Stack) -> None:
 
     # The same click delivered again (a retry with a fresh signature) changes nothing.
     events_before = _events(stack, alert.id)
-    assert _resign(stack, delivery.body) == 200
+    assert redeliver(stack, delivery.body) == 200
     time.sleep(0.5)
     assert _events(stack, alert.id) == events_before
 
@@ -115,7 +94,7 @@ def test_alert_lifecycle_from_trigger_to_crm_task(stack: Stack) -> None:
         key = item.idempotency_key
 
     # The submission delivered twice still makes one outcome.
-    assert _resign(stack, submitted.body) == 200
+    assert redeliver(stack, submitted.body) == 200
     time.sleep(0.5)
     stack.container.drain()
     stack.container.drain()

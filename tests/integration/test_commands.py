@@ -131,6 +131,7 @@ def test_plays_report_counts_fires_per_play(stack: Stack) -> None:
     for user in ("UCSM000", "UADMIN"):  # every role may read it
         assert f"*{name}*  ·  {count} fired" in blocks_text(ask(stack.slack, user, "/plays"))
     assert "Usage" in blocks_text(ask(stack.slack, "UCSM000", "/plays", "--days soon"))
+    assert "Usage" in blocks_text(ask(stack.slack, "UCSM000", "/plays", "--days ²"))  # a digit, not ASCII
     assert "last 1 days" in blocks_text(ask(stack.slack, "UCSM000", "/plays", "--days=1"))
 
 

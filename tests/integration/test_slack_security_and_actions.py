@@ -14,7 +14,8 @@ from messages.actions import AlertAction, AlertVerb
 from sandbox.slack import Tamper
 from store.models import Account, Alert, AlertEvent, OutboxItem, StakeholderRole
 from store.uow import unit_of_work
-from tests.integration.conftest import Stack, posted_alerts, wait_for
+from tests.integration.conftest import Stack, posted_alerts, redeliver, wait_for
+from tests.integration.replies import ephemeral_for
 
 INJECTION = "<!channel> *bold* <https://evil|click>"
 
@@ -154,7 +155,7 @@ def test_snooze_reassign_escalate_and_false_positive_from_slack(stack: Stack) ->
     stack.slack.submit_view(c.owner_slack_id, modal["id"], {"fp_reason": "Seasonal dip: school holidays"})
     wait_for(lambda: _alert(stack, c.id).state == "false_positive")
 
-    stack.slack.click(
+    reassign = stack.slack.click(
         "UMANAGER",
         b.channel_id,
         b.message_ts,
@@ -162,6 +163,15 @@ def test_snooze_reassign_escalate_and_false_positive_from_slack(stack: Stack) ->
         selected="UADMIN",
     )
     wait_for(lambda: _alert(stack, b.id).owner_slack_id == "UADMIN")
+
+    def told() -> list[dict[str, object]]:
+        return [m for m in stack.slack.messages("UADMIN") if "reassigned an alert to you" in str(m["text"])]
+
+    wait_for(told)
+    events = _events(stack, b.id)
+    assert redeliver(stack, reassign.body) == 200  # Slack retries the click: the new owner hears once
+    time.sleep(2)
+    assert len(told()) == 1 and _events(stack, b.id) == events
 
 
 def test_champion_change_from_slash_command_updates_roles_and_crm_once(stack: Stack) -> None:
@@ -221,3 +231,23 @@ def _posted_departure(stack: Stack, account_id: str) -> Alert | None:
                 Alert.message_ts.is_not(None),
             )
         ).first()
+
+
+def _events(stack: Stack, alert_id: str) -> list[str]:
+    with unit_of_work(stack.engine) as session:
+        return list(session.scalars(select(AlertEvent.action).where(AlertEvent.alert_id == alert_id)))
+
+
+def test_champion_command_keeps_crm_account_names_inert(stack: Stack) -> None:
+    """Two accounts match `/champion zed`: the reply lists their CRM names, which must not ping the
+    channel, mention someone or become a disguised link."""
+    with unit_of_work(stack.engine) as session:
+        first, second = session.scalars(select(Account).order_by(Account.crm_id).limit(2))
+        first.name = "Zed <!channel> <https://evil.example|Zed Corp>"
+        second.name = "Zed <@UADMIN> Holdings"
+    before = len(ephemeral_for(stack.slack, "UCSM000", "CCSALERTS"))
+    assert stack.slack.slash("UCSM000", "/champion", "zed", channel="CCSALERTS").status == 200
+    (reply,) = wait_for(lambda: ephemeral_for(stack.slack, "UCSM000", "CCSALERTS")[before:])
+    assert "Several accounts match" in reply["text"]
+    assert "<!channel>" not in reply["text"] and "<@UADMIN>" not in reply["text"]
+    assert "<https://evil.example" not in reply["text"]

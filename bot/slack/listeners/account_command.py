@@ -52,7 +52,7 @@ def upload_trend(client: WebClient, card: AccountCard) -> str | None:
 def card_message(deps: SlackDeps, client: WebClient, account_id: str) -> Message | None:
     now = deps.clock.now()
     with unit_of_work(deps.engine) as session:
-        card = account_card(session, account_id, now.date())
+        card = account_card(session, account_id, now.date(), now=now)
     if card is None:
         return None
     model = replace(card_model(card, deps.rendering), chart_file_id=upload_trend(client, card))

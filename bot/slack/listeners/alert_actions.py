@@ -73,11 +73,12 @@ def _reassign(deps: SlackDeps, client: WebClient, click: Click, alert_id: str) -
     new_owner = click.action.get("selected_user")
     if not new_owner:
         raise ServiceError("pick someone to reassign the alert to")
-    alert_service.reassign(
+    change = alert_service.reassign(
         deps.engine, alert_id, new_owner, actor=click.user_id, request_id=click.request_id, clock=deps.clock
     )
     _done(deps, alert_id)
-    client.chat_postMessage(channel=new_owner, text=f"<@{click.user_id}> reassigned an alert to you.")
+    if change.changed:  # a redelivered click changed nothing: no second DM
+        client.chat_postMessage(channel=new_owner, text=f"<@{click.user_id}> reassigned an alert to you.")
 
 
 def _escalate(deps: SlackDeps, client: WebClient, click: Click, alert_id: str) -> None:

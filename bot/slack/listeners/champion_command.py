@@ -13,6 +13,7 @@ from bot.slack.deps import SlackDeps
 from bot.slack.interaction import ack_now
 from bot.slack.listeners.alert_actions import champion_modal_for
 from messages.actions import ModalContext
+from messages.escape import escape_truncate
 from store.models import Account
 from store.uow import unit_of_work
 
@@ -48,13 +49,12 @@ def register(app: App, deps: SlackDeps) -> None:
         text = body.get("text") or ""
         matches = find_account_ids(deps, text)
         if not matches:
-            respond(
-                response_type="ephemeral", text=f"No account matches “{text.strip()[:80]}”. Try a CRM id."
-            )
+            asked = escape_truncate(text.strip(), 80)
+            respond(response_type="ephemeral", text=f"No account matches “{asked}”. Try a CRM id.")
             return
         exact = [m for m in matches if m[1].lower() == text.strip().lower()]
         if len(matches) > 1 and len(exact) != 1:
-            names = ", ".join(name for _, name in matches)
+            names = ", ".join(escape_truncate(name, 80) for _, name in matches)  # CRM text: inert
             respond(response_type="ephemeral", text=f"Several accounts match; be more specific: {names}")
             return
         account_id = (exact or matches)[0][0]

@@ -30,7 +30,7 @@ def parse_days(text: str) -> int:
         return DEFAULT_DAYS
     if len(words) == 1 and words[0].startswith("--days="):
         words = ["--days", words[0].removeprefix("--days=")]
-    if len(words) != 2 or words[0] != "--days" or not words[1].isdigit():
+    if len(words) != 2 or words[0] != "--days" or not (words[1].isascii() and words[1].isdigit()):
         raise UsageError(USAGE)
     days = int(words[1])
     if not 1 <= days <= MAX_DAYS:
