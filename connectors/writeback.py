@@ -59,9 +59,9 @@ class WriteBackClient(Protocol):
 @dataclass
 class DrainResult:
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # attempts that failed and were charged to their item (retried after a backoff)
     parked: int = 0
-    stopped: str | None = None  # why draining stopped early (auth / rate limit)
+    stopped: str | None = None  # why draining stopped early (auth / rate limit); that item is rescheduled
 
 
 def drain_outbox(engine: Engine, client: WriteBackClient, now: datetime, limit: int = 200) -> DrainResult:
@@ -82,8 +82,9 @@ def drain_outbox(engine: Engine, client: WriteBackClient, now: datetime, limit: 
                 log.warning("outbox.parked", item=item.id, target=client.target, error=str(exc))
                 continue
             except (AuthError, RateLimited) as exc:
-                outbox_repo.mark_failed(item, str(exc), now)
-                result.failed += 1
+                # the CRM refused us, not the item: no attempt is charged, so nothing is parked for it
+                retry_after = exc.retry_after if isinstance(exc, RateLimited) else 0
+                outbox_repo.reschedule(item, str(exc), now, retry_after=retry_after)
                 result.stopped = str(exc)
                 log.warning("outbox.stopped", target=client.target, error=str(exc))
                 break

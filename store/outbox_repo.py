@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from store.models import OutboxItem
 
-__all__ = ["OutboxItem", "due_items", "enqueue", "mark_failed", "mark_sent", "retry"]
+__all__ = ["OutboxItem", "due_items", "enqueue", "mark_failed", "mark_sent", "reschedule", "retry"]
 from store.types import utcnow
 from store.upsert import bulk_upsert
 
@@ -92,6 +92,17 @@ def mark_failed(item: OutboxItem, error: str, now: datetime, *, permanent: bool 
     else:
         item.state = "failed"
         item.next_attempt_at = now + backoff(item.attempts)
+
+
+def reschedule(item: OutboxItem, error: str, now: datetime, *, retry_after: float = 0) -> None:
+    """Try the item again later without counting an attempt: the CRM could not be asked (rate limited,
+    authentication failing), which says nothing about this item. Counting it would park, one after
+    another, items the CRM never refused while a daily limit stays exhausted for hours. Waits
+    `retry_after` seconds when the CRM said so, else the backoff the next counted attempt would get."""
+    item.last_error = error[:2000]
+    item.state = "failed"
+    wait = timedelta(seconds=retry_after) if retry_after > 0 else backoff(item.attempts + 1)
+    item.next_attempt_at = now + wait
 
 
 def retry(session: Session, item_ids: list[str] | None = None) -> int:

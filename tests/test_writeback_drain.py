@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from connectors.errors import AuthError, RecordRejected, TransientError
+from connectors.errors import AuthError, RateLimited, RecordRejected, TransientError
 from connectors.writeback import OUTCOME_ACTIVITY, drain_outbox
 from store import outbox_repo
 from store.models import OutboxItem
@@ -78,3 +78,18 @@ def test_auth_error_stops_the_drain(engine: Engine) -> None:
     assert result.stopped == "INVALID_SESSION_ID"
     assert crm.records == {}
     assert _states(engine) == {"a": "failed", "b": "pending"}
+
+
+def test_a_rate_limit_with_retry_after_reschedules_without_charging_an_attempt(engine: Engine) -> None:
+    _enqueue(engine, "a", "b")
+    now = datetime.now(UTC)
+    crm = RecordingCrm({"a": RateLimited("ten-second limit", retry_after=120)})
+    result = drain_outbox(engine, crm, now)
+    assert (result.sent, result.failed, result.parked, result.stopped) == (0, 0, 0, "ten-second limit")
+    with unit_of_work(engine) as session:
+        a = session.scalars(select(OutboxItem).where(OutboxItem.idempotency_key == "a")).one()
+        assert (a.state, a.attempts, a.last_error) == ("failed", 0, "ten-second limit")
+        assert a.next_attempt_at == now + timedelta(seconds=120)
+    assert drain_outbox(engine, crm, now + timedelta(seconds=119)).sent == 1  # "b" only
+    assert drain_outbox(engine, crm, now + timedelta(seconds=120)).sent == 1
+    assert _states(engine) == {"a": "sent", "b": "sent"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -21,6 +21,7 @@ from sandbox.salesforce import SalesforceSandbox
 from store import outbox_repo
 from store.models import Contact, OutboxItem, StakeholderRole
 from store.uow import unit_of_work
+from tests.salesforce.conftest import FAST_RETRY, sf_config
 
 
 def outcome(sandbox: SalesforceSandbox, **overrides: Any) -> dict[str, Any]:
@@ -209,3 +210,69 @@ def test_a_second_champion_change_on_the_same_day_is_written_back_too(
     live = [r for r in sf_sandbox.records("OpportunityContactRole") if r["Role"] == "Influencer"]
     assert departed_crm not in {r["ContactId"] for r in live}
     assert [r["Retainer_Key__c"] for r in live if r["ContactId"] == carol_crm] == [second.outbox_key]
+
+
+def _enqueue_outcomes(engine: Engine, sandbox: SalesforceSandbox, *keys: str) -> None:
+    with unit_of_work(engine) as session:
+        for key in keys:
+            outbox_repo.enqueue(
+                session,
+                idempotency_key=key,
+                target="salesforce",
+                kind=OUTCOME_ACTIVITY,
+                payload=outcome(sandbox, outcome_id=key),
+            )
+
+
+def _attempts(engine: Engine) -> dict[str, tuple[str, int, str | None]]:
+    """key -> (state, attempts, last error) of every outbox item."""
+    columns = (OutboxItem.idempotency_key, OutboxItem.state, OutboxItem.attempts, OutboxItem.last_error)
+    with engine.connect() as conn:
+        return {
+            key: (state, attempts, error) for key, state, attempts, error in conn.execute(select(*columns))
+        }
+
+
+def test_an_exhausted_daily_limit_parks_nothing(
+    engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi
+) -> None:
+    """A day of drains against an org past its API limit charges no attempt to the item it was sending:
+    the CRM never refused it. Once the limit resets, everything is sent."""
+    _enqueue_outcomes(engine, sf_sandbox, "outcome:a", "outcome:b")
+    sf_sandbox.set_daily_limit(0)
+    now = datetime.now(UTC)
+    for _ in range(outbox_repo.MAX_ATTEMPTS + 4):
+        now += timedelta(hours=2)  # past any backoff
+        result = drain_outbox(engine, SalesforceWriteBack(api), now)
+        assert result.stopped and "REQUEST_LIMIT_EXCEEDED" in result.stopped
+        assert (result.sent, result.parked) == (0, 0)
+    assert sf_sandbox.server.log.count("PATCH", "/sobjects/Task/", status=403) == outbox_repo.MAX_ATTEMPTS + 4
+    states = _attempts(engine)
+    state, attempts, error = states["outcome:a"]
+    assert (state, attempts) == ("failed", 0) and "REQUEST_LIMIT_EXCEEDED" in str(error)
+    assert states["outcome:b"] == ("pending", 0, None)
+    with engine.connect() as conn:
+        due = conn.execute(
+            select(OutboxItem.next_attempt_at).where(OutboxItem.idempotency_key == "outcome:a")
+        ).scalar_one()
+    assert now < due <= now + timedelta(minutes=1)  # rescheduled by the usual first backoff
+
+    sf_sandbox.set_daily_limit(1_000_000)
+    assert drain_outbox(engine, SalesforceWriteBack(api), due).sent == 2
+    assert {k: v[:2] for k, v in _attempts(engine).items()} == {
+        "outcome:a": ("sent", 1),
+        "outcome:b": ("sent", 1),
+    }
+
+
+def test_a_refused_session_parks_nothing(engine: Engine, sf_sandbox: SalesforceSandbox) -> None:
+    """Authentication failing (no way to re-authenticate here) stops the drain without charging the item."""
+    api = SalesforceApi(sf_config(sf_sandbox, connected_app=False), retry=FAST_RETRY)
+    _enqueue_outcomes(engine, sf_sandbox, "outcome:a")
+    sf_sandbox.expire_sessions()
+    now = datetime.now(UTC)
+    for _ in range(outbox_repo.MAX_ATTEMPTS + 1):
+        now += timedelta(hours=2)
+        assert drain_outbox(engine, SalesforceWriteBack(api), now).stopped
+    state, attempts, error = _attempts(engine)["outcome:a"]
+    assert (state, attempts) == ("failed", 0) and "INVALID_SESSION_ID" in str(error)
