@@ -62,9 +62,12 @@ def champion_change_modal(
     context: ModalContext,
     contacts: Sequence[Contact],
     current: Contact | None = None,
+    *,
+    total: int | None = None,
 ) -> View:
     """From an alert button or `/champion`: pick who left and who replaces them among the account's
-    contacts (the first 100; a free-text field covers people not in the CRM yet)."""
+    contacts (the first 100, the current champion always among them; `total` counts them all when
+    `contacts` is only the first page; a free-text field covers people not in the CRM yet)."""
 
     def label(c: Contact) -> str:
         return f"{c.name} ({c.title})" if c.title else c.name
@@ -79,7 +82,7 @@ def champion_change_modal(
         "current": current,
         "contact_options": options,
         "current_option": (label(current), current.id) if current is not None else None,
-        "more_contacts": max(0, len(contacts) - len(shown)),
+        "more_contacts": max(0, max(total or 0, len(contacts)) - len(shown)),
         "roles": [(humanize(r).capitalize(), r) for r in STAKEHOLDER_ROLES],
     }
     return _modal(ModalKind.CHAMPION_CHANGE, context, values)

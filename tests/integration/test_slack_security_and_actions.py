@@ -3,16 +3,18 @@ and a champion change recorded from Slack reaching the CRM exactly once."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from datetime import date
 
 from simple_salesforce.api import Salesforce
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from connectors.salesforce.client import http_session
 from messages.actions import AlertAction, AlertVerb
 from sandbox.slack import Tamper
-from store.models import Account, Alert, AlertEvent, OutboxItem, StakeholderRole
+from store.models import Account, Alert, AlertEvent, Contact, OutboxItem, StakeholderRole
 from store.uow import unit_of_work
 from tests.integration.conftest import Stack, posted_alerts, redeliver, wait_for
 from tests.integration.replies import ephemeral_for
@@ -251,3 +253,33 @@ def test_champion_command_keeps_crm_account_names_inert(stack: Stack) -> None:
     assert "Several accounts match" in reply["text"]
     assert "<!channel>" not in reply["text"] and "<@UADMIN>" not in reply["text"]
     assert "<https://evil.example" not in reply["text"]
+
+
+def test_a_champion_beyond_the_first_hundred_contacts_can_still_be_recorded_leaving(stack: Stack) -> None:
+    with unit_of_work(stack.engine) as session:
+        account = session.scalars(select(Account).order_by(Account.crm_id)).first()
+        assert account is not None
+        session.execute(
+            update(StakeholderRole)
+            .where(StakeholderRole.account_id == account.id, StakeholderRole.role == "champion")
+            .values(role="user")
+        )
+        for n in range(120):
+            session.add(Contact(id=f"bulk-{n:03d}", account_id=account.id, source="salesforce",
+                                crm_id=f"003BULK{n:03d}", last_name=f"Aaa{n:03d}"))  # fmt: skip
+        zoe = Contact(id="zoe-zulu", account_id=account.id, source="salesforce", crm_id="003ZULU",
+                      first_name="Zoe", last_name="Zulu", title="Director")  # fmt: skip
+        session.add(zoe)
+        session.flush()
+        session.add(StakeholderRole(account_id=account.id, contact_id=zoe.id, role="champion",
+                                    valid_from=date(2025, 1, 1), source="crm"))  # fmt: skip
+        account_id, crm_id = account.id, account.crm_id
+    assert stack.slack.slash("UCSM000", "/champion", crm_id, channel="CCSALERTS").status == 200
+    modal = wait_for(lambda: stack.slack.open_modal("UCSM000"))
+    text = json.dumps(modal["blocks"])
+    assert "current champion: Zoe Zulu" in text and "more are not listed" in text
+    submitted = stack.slack.submit_view(
+        "UCSM000", modal["id"], {"champion_left": "zoe-zulu", "champion_role": "champion"}
+    )
+    assert submitted.status == 200 and '"errors"' not in submitted.response_body
+    wait_for(lambda: _closed_champion(stack, account_id, "zoe-zulu"))

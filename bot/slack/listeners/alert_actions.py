@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from sqlalchemy import func, select
 
 from bot.services import alerts as alert_service
 from bot.services.errors import ServiceError
@@ -115,36 +116,42 @@ def _champion_change(deps: SlackDeps, client: WebClient, click: Click, alert_id:
     client.views_open(trigger_id=click.trigger_id or "", view=view)
 
 
+def _contact_view(c: Contact) -> ContactView:
+    name = f"{c.first_name or ''} {c.last_name or ''}".strip() or (c.email or c.id)
+    return ContactView(c.id, name, c.title or "", c.email or "")
+
+
 def champion_modal_for(deps: SlackDeps, account_id: str, context: ModalContext) -> dict[str, Any]:
-    """The champion-change modal for an account: its contacts, the current champion preselected."""
+    """The champion-change modal for an account: its first contacts by name, the current champion
+    preselected even when not among them, and how many more there are."""
+    live = (Contact.account_id == account_id, Contact.is_deleted.is_(False))
     with unit_of_work(deps.engine) as session:
         account = session.get(Account, account_id)
         if account is None:
             raise ServiceError("that account no longer exists")
-        contacts = session.query(Contact).filter(
-            Contact.account_id == account_id, Contact.is_deleted.is_(False)
+        first = session.scalars(
+            select(Contact)
+            .where(*live)
+            .order_by(Contact.last_name, Contact.first_name, Contact.id)
+            .limit(100)
         )
-        views = [
-            ContactView(
-                c.id,
-                f"{c.first_name or ''} {c.last_name or ''}".strip() or (c.email or c.id),
-                c.title or "",
-                c.email or "",
-            )
-            for c in contacts.order_by(Contact.last_name).limit(100)
-        ]
-        champion = (
-            session.query(StakeholderRole.contact_id)
-            .filter(
+        views = [_contact_view(c) for c in first]
+        total = session.scalar(select(func.count()).select_from(Contact).where(*live)) or 0
+        champion = session.scalars(
+            select(Contact)
+            .join(StakeholderRole, StakeholderRole.contact_id == Contact.id)
+            .where(
+                *live,
                 StakeholderRole.account_id == account_id,
                 StakeholderRole.role == "champion",
                 StakeholderRole.valid_to.is_(None),
             )
-            .first()
-        )
+            .order_by(StakeholderRole.valid_from.desc(), Contact.id)
+            .limit(1)
+        ).first()
         account_view = AccountView(account.id, account.name, account.arr or 0, "", account.source)
-    current = next((v for v in views if champion and v.id == champion[0]), None)
-    return champion_change_modal(account_view, context, views, current).as_dict()
+        current = _contact_view(champion) if champion is not None else None
+    return champion_change_modal(account_view, context, views, current, total=total).as_dict()
 
 
 HANDLERS: dict[AlertVerb, tuple[str, Handler]] = {
