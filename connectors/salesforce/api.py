@@ -1,8 +1,9 @@
 """Every Salesforce call the connector makes goes through `SalesforceApi`, which owns the vendor's
 failure modes and turns them into `connectors.errors`:
 
-    401 INVALID_SESSION_ID         re-authenticate once (a new client-credentials token) and repeat the
-                                   call; a second 401, or no way to get a new token -> AuthError
+    401 INVALID_SESSION_ID         re-authenticate once (a new client-credentials token, else a new
+                                   username/password login) and repeat the call; a second 401, no way
+                                   to re-authenticate, or a refused login -> AuthError
     403 REQUEST_LIMIT_EXCEEDED,    RateLimited (the sync stops as partial and resumes next run); also
     429                            raised *before* a call once `Sforce-Limit-Info` shows usage at the
                                    configured ceiling, to leave headroom for the org's other integrations
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 import requests
 import structlog
 from simple_salesforce.api import Salesforce
-from simple_salesforce.exceptions import SalesforceError
+from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from connectors.errors import AuthError, ConnectorError, RateLimited, RecordRejected, TransientError
@@ -53,6 +54,10 @@ def _error_code(exc: SalesforceError) -> tuple[str, str]:
 
 def translate(exc: Exception) -> ConnectorError:
     """The connector error for a simple-salesforce or requests exception."""
+    if isinstance(exc, SalesforceAuthenticationFailed):
+        # the SDK signing in again by itself (a password session that expired) and being refused:
+        # the same credentials would be refused again, so no re-authentication
+        return AuthError(f"login refused: {exc.auth_message}"[:300], source=SOURCE, code=str(exc.code))
     if isinstance(exc, SalesforceError):
         code, message = _error_code(exc)
         status = exc.status

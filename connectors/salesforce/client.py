@@ -8,8 +8,9 @@ from pathlib import Path
 import requests
 from pydantic import SecretStr
 from simple_salesforce.api import Salesforce
+from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
-from connectors.errors import AuthError, ConfigurationError
+from connectors.errors import AuthError, ConfigurationError, TransientError
 
 
 @dataclass(frozen=True)
@@ -61,28 +62,14 @@ def client_credentials_token(config: SalesforceConfig, session: requests.Session
     return str(response.json()["access_token"])
 
 
-def connect(config: SalesforceConfig, *, fresh_token: bool = False) -> Salesforce:
-    """A client for `config`. With `fresh_token`, a configured connected app gets a new access token."""
-    session = http_session(config.ca_file)
-    can_mint = bool(config.instance_url and config.consumer_key and config.consumer_secret)
-    if config.instance_url and (can_mint and (fresh_token or not config.session_id)):
-        token = client_credentials_token(config, session)
-        return Salesforce(
-            instance_url=config.instance_url,
-            session_id=token,
-            session=session,
-            version=config.api_version,
-            object_pairs_hook=None,  # json's C fast path: the SDK's OrderedDict default costs per record
-        )
-    if config.instance_url and config.session_id:
-        return Salesforce(
-            instance_url=config.instance_url,
-            session_id=config.session_id.get_secret_value(),
-            session=session,
-            version=config.api_version,
-            object_pairs_hook=None,  # json's C fast path: the SDK's OrderedDict default costs per record
-        )
-    if config.username and config.password:
+def password_login(config: SalesforceConfig, session: requests.Session) -> Salesforce:
+    """A client signed in with the username and password (+ security token) through the SOAP login.
+
+    simple-salesforce raises its own SalesforceAuthenticationFailed for a refused login; callers catch
+    `ConnectorError` (the sync of every CRM, the outbox drain), so it becomes an `AuthError` here, or
+    the other CRM's sync would be skipped and the drain would record nothing."""
+    assert config.username and config.password
+    try:
         return Salesforce(
             username=config.username,
             password=config.password.get_secret_value(),
@@ -92,6 +79,44 @@ def connect(config: SalesforceConfig, *, fresh_token: bool = False) -> Salesforc
             version=config.api_version,
             object_pairs_hook=None,  # json's C fast path: the SDK's OrderedDict default costs per record
         )
+    except SalesforceAuthenticationFailed as exc:
+        raise AuthError(
+            f"login refused: {exc.auth_message}"[:300],
+            source="salesforce",
+            code=str(exc.code) if exc.code is not None else "INVALID_LOGIN",
+        ) from None
+    except requests.RequestException as exc:
+        raise TransientError(
+            f"login endpoint unreachable: {type(exc).__name__}", source="salesforce", code="NETWORK"
+        ) from None
+
+
+def connect(config: SalesforceConfig, *, fresh_token: bool = False) -> Salesforce:
+    """A client for `config`. With `fresh_token` (the session expired), a configured connected app gets
+    a new access token, or else a configured username and password sign in again: the configured
+    session id is what expired."""
+    session = http_session(config.ca_file)
+    can_mint = bool(config.instance_url and config.consumer_key and config.consumer_secret)
+    can_login = bool(config.username and config.password)
+    if config.instance_url and (can_mint and (fresh_token or not config.session_id)):
+        token = client_credentials_token(config, session)
+        return Salesforce(
+            instance_url=config.instance_url,
+            session_id=token,
+            session=session,
+            version=config.api_version,
+            object_pairs_hook=None,  # json's C fast path: the SDK's OrderedDict default costs per record
+        )
+    if config.instance_url and config.session_id and not (fresh_token and can_login):
+        return Salesforce(
+            instance_url=config.instance_url,
+            session_id=config.session_id.get_secret_value(),
+            session=session,
+            version=config.api_version,
+            object_pairs_hook=None,  # json's C fast path: the SDK's OrderedDict default costs per record
+        )
+    if can_login:
+        return password_login(config, session)
     raise ConfigurationError(
         "set SALESFORCE_INSTANCE_URL + SALESFORCE_SESSION_ID (or + SALESFORCE_CONSUMER_KEY/SECRET), "
         "or SALESFORCE_USERNAME + SALESFORCE_PASSWORD",

@@ -58,6 +58,26 @@ class SalesforceSandbox:
     def consumer_secret(self) -> str:
         return str(self.state.meta["consumer_secret"])
 
+    @property
+    def username(self) -> str:
+        return str(self.state.meta["username"])
+
+    @property
+    def password(self) -> str:
+        return str(self.state.meta["password"])
+
+    @property
+    def security_token(self) -> str:
+        return str(self.state.meta["security_token"])
+
+    @property
+    def login_domain(self) -> str:
+        """A `domain` for a username/password login (simple-salesforce, SALESFORCE_DOMAIN) that reaches
+        this sandbox. The SDK logs in at `https://{domain}.salesforce.com/services/Soap/u/{version}`;
+        this value puts the sandbox's address and login path first and turns the fixed rest into a
+        URL fragment, which is never sent."""
+        return f"{self.instance_url.removeprefix('https://')}/services/Soap/u/{API_VERSION}#"
+
     def http_session(self) -> requests.Session:
         session = requests.Session()
         session.trust_env = False

@@ -1,6 +1,7 @@
 """The Salesforce REST API the sandbox serves (the subset simple-salesforce and the connector use).
 
     POST   /services/oauth2/token                          client_credentials -> access token
+    POST   /services/Soap/u/NN.N                           SOAP login (username, password + token)
     GET    /services/data/vNN.N/limits                     DailyApiRequests
     GET    /services/data/vNN.N/sobjects                   describeGlobal
     GET    /services/data/vNN.N/sobjects/{obj}/describe
@@ -27,6 +28,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 from sandbox.httpbase import Request, Response
 from sandbox.salesforce import soql
@@ -36,6 +39,8 @@ from sandbox.salesforce.schema import SCHEMA, describe
 from sandbox.salesforce.state import OrgState, SfError, sobject
 
 _DATA = re.compile(r"^/services/data/v(?P<ver>\d+\.\d)(?P<rest>/.*)?$")
+_SOAP_LOGIN = re.compile(r"^/services/Soap/u/\d+\.\d$")
+_INVALID_LOGIN = "Invalid username, password, security token; or user locked out."
 _ERROR_CODES = {
     400: ("MALFORMED_QUERY", "malformed request"),
     401: ("INVALID_SESSION_ID", "Session expired or invalid"),
@@ -73,6 +78,12 @@ class SalesforceApp:
                 sessions=[secrets.token_hex(24)],
                 consumer_key=secrets.token_hex(16),
                 consumer_secret=secrets.token_hex(16),
+            )
+        if not state.meta.get("username"):  # also for an org kept from before the login endpoint
+            state.save_meta(
+                username="integration@retainer.sandbox",
+                password=secrets.token_hex(12),
+                security_token=secrets.token_hex(12),
             )
 
     # -- sessions and limits -----------------------------------------------------------------------
@@ -135,6 +146,8 @@ class SalesforceApp:
     def _handle(self, request: Request) -> Response:
         if request.path == "/services/oauth2/token" and request.method == "POST":
             return self._token(request)
+        if _SOAP_LOGIN.match(request.path) and request.method == "POST":
+            return self._soap_login(request)
         match = _DATA.match(request.path)
         if match is None:
             return self.error_response(404, f"The requested resource does not exist: {request.path}")
@@ -172,6 +185,33 @@ class SalesforceApp:
                 "issued_at": str(int(time.time() * 1000)),
             },
         )
+
+    def _soap_login(self, request: Request) -> Response:
+        """The partner API's `login` call, as simple-salesforce makes it for a username and password:
+        the password field carries the password followed by the user's security token."""
+        try:
+            fields = {
+                element.tag.rsplit("}", 1)[-1]: element.text or ""
+                # only the tests' and the demo's own clients reach the sandbox on 127.0.0.1
+                for element in ElementTree.fromstring(request.body).iter()  # noqa: S314
+            }
+        except ElementTree.ParseError:
+            fields = {}
+        meta = self.state.meta
+        if (
+            fields.get("username") != meta["username"]
+            or fields.get("password") != meta["password"] + meta["security_token"]
+        ):
+            return Response(500, _login_fault("INVALID_LOGIN", _INVALID_LOGIN), content_type="text/xml")
+        server_url = f"{self.instance_url}/services/Soap/u/{self.version}/00D000000000001"
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+            'xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result>'
+            f"<serverUrl>{escape(server_url)}</serverUrl><sessionId>{self.issue_session()}</sessionId>"
+            "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
+        )
+        return Response(200, body, content_type="text/xml")
 
     def _route(self, request: Request, parts: list[str]) -> tuple[int, Any]:
         method, head = request.method, parts[0] if parts else ""
@@ -318,3 +358,17 @@ class SalesforceApp:
             nested[field] = parent.get(field)
             out[rel] = nested
         return out
+
+
+def _login_fault(code: str, message: str) -> str:
+    """A SOAP fault as Salesforce answers a refused login (HTTP 500)."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:sf="urn:fault.partner.soap.sforce.com" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault>'
+        f"<faultcode>sf:{code}</faultcode><faultstring>{code}: {escape(message)}</faultstring>"
+        '<detail><sf:LoginFault xsi:type="sf:LoginFault">'
+        f"<sf:exceptionCode>{code}</sf:exceptionCode><sf:exceptionMessage>{escape(message)}"
+        "</sf:exceptionMessage></sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    )

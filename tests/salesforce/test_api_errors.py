@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
 from connectors.errors import AuthError, RateLimited, RecordRejected, TransientError
 from connectors.salesforce.api import RetryPolicy, SalesforceApi
+from connectors.salesforce.client import SalesforceConfig
 from connectors.salesforce.streams import build_streams, sync_salesforce
+from connectors.salesforce.writeback import SalesforceWriteBack
+from connectors.writeback import OUTCOME_ACTIVITY, drain_outbox
 from sandbox.httpbase import Fault
 from sandbox.salesforce import SalesforceSandbox
-from store.models import Account, SyncRun
+from store import outbox_repo
+from store.models import Account, OutboxItem, SyncRun
+from store.uow import unit_of_work
 from tests.salesforce.conftest import FAST_RETRY, sandbox_digest, sf_config, store_digest
 
 COUNT_ACCOUNTS = "SELECT Id FROM Account"
@@ -135,3 +145,116 @@ def test_429_is_rate_limited_too(sf_sandbox: SalesforceSandbox, api: SalesforceA
     sf_sandbox.server.faults.add(Fault(kind="status", status=429, count=1))
     with pytest.raises(RateLimited):
         api.query(COUNT_ACCOUNTS)
+
+
+def password_config(
+    sandbox: SalesforceSandbox, *, password: str | None = None, **extra: Any
+) -> SalesforceConfig:
+    """A username/password (SOAP login) configuration for the sandbox; `password` overrides the right one."""
+    info = sandbox.info()
+    return SalesforceConfig(
+        username=sandbox.username,
+        password=SecretStr(sandbox.password if password is None else password),
+        security_token=SecretStr(sandbox.security_token),
+        domain=sandbox.login_domain,
+        api_version=info["api_version"],
+        ca_file=Path(info["ca_file"]),
+        timeout=5.0,
+        **extra,
+    )
+
+
+def test_password_login_signs_in_and_again_when_the_session_expires(sf_sandbox: SalesforceSandbox) -> None:
+    api = SalesforceApi(password_config(sf_sandbox), retry=FAST_RETRY)
+    assert len(api.query(COUNT_ACCOUNTS)) == 12
+    sf_sandbox.expire_sessions()
+    assert len(api.query(COUNT_ACCOUNTS)) == 12
+    assert sf_sandbox.server.log.count("POST", "/services/Soap/u/", status=200) >= 2
+
+
+def test_a_configured_session_is_replaced_by_a_password_login_when_it_expires(
+    sf_sandbox: SalesforceSandbox,
+) -> None:
+    info = sf_sandbox.info()
+    config = password_config(
+        sf_sandbox, instance_url=info["instance_url"], session_id=SecretStr(info["session_id"])
+    )
+    api = SalesforceApi(config, retry=FAST_RETRY)
+    assert len(api.query(COUNT_ACCOUNTS)) == 12
+    assert sf_sandbox.server.log.count("POST", "/services/Soap/u/") == 0  # the configured session served
+    sf_sandbox.expire_sessions()
+    assert len(api.query(COUNT_ACCOUNTS)) == 12
+    assert sf_sandbox.server.log.count("POST", "/services/Soap/u/", status=200) == 1
+
+
+def test_a_refused_password_login_is_an_auth_error(engine: Engine, sf_sandbox: SalesforceSandbox) -> None:
+    """Callers catch ConnectorError (the other CRM still syncs; the drain records why it stopped)."""
+    api = SalesforceApi(password_config(sf_sandbox, password="wrong"), retry=FAST_RETRY)
+    with pytest.raises(AuthError) as err:
+        api.query(COUNT_ACCOUNTS)
+    assert err.value.code == "INVALID_LOGIN"
+    with pytest.raises(AuthError):
+        sync_salesforce(engine, build_streams(api))
+    with engine.connect() as conn:
+        (run,) = conn.execute(select(SyncRun.status, SyncRun.errors)).all()
+    assert run.status == "failed" and run.errors[-1]["kind"] == "AuthError"
+
+
+def test_a_password_refused_on_re_login_is_an_auth_error(sf_sandbox: SalesforceSandbox) -> None:
+    """The configured session expires and the password (changed meanwhile) no longer signs in."""
+    info = sf_sandbox.info()
+    config = password_config(
+        sf_sandbox,
+        password="changed",
+        instance_url=info["instance_url"],
+        session_id=SecretStr(info["session_id"]),
+    )
+    api = SalesforceApi(config, retry=FAST_RETRY)
+    assert len(api.query(COUNT_ACCOUNTS)) == 12
+    sf_sandbox.expire_sessions()
+    with pytest.raises(AuthError) as err:
+        api.query(COUNT_ACCOUNTS)
+    assert err.value.code == "INVALID_LOGIN"
+
+
+def test_a_refused_password_login_stops_the_drain_and_is_recorded(
+    engine: Engine, sf_sandbox: SalesforceSandbox
+) -> None:
+    api = SalesforceApi(password_config(sf_sandbox, password="wrong"), retry=FAST_RETRY)
+    with unit_of_work(engine) as session:
+        outbox_repo.enqueue(
+            session,
+            idempotency_key="outcome:a",
+            target="salesforce",
+            kind=OUTCOME_ACTIVITY,
+            payload={
+                "account_crm_id": sf_sandbox.records("Account")[0]["Id"],
+                "subject": "Renewal call",
+                "body": "Agreed next steps.",
+                "status": "Completed",
+                "activity_date": "2026-11-20",
+                "outcome_id": "out-1",
+            },
+        )
+    result = drain_outbox(engine, SalesforceWriteBack(api), datetime.now(UTC))
+    assert result.stopped and "INVALID_LOGIN" in result.stopped
+    with engine.connect() as conn:
+        state, attempts, error = conn.execute(
+            select(OutboxItem.state, OutboxItem.attempts, OutboxItem.last_error)
+        ).one()
+    assert (state, attempts) == ("failed", 0) and "INVALID_LOGIN" in str(error)
+
+
+def test_a_password_changed_under_a_signed_in_client_is_one_refused_login(
+    sf_sandbox: SalesforceSandbox,
+) -> None:
+    """The SDK signs in again by itself when its password session expires; refused, that is an
+    AuthError at once (the same credentials would only be refused again)."""
+    api = SalesforceApi(password_config(sf_sandbox), retry=FAST_RETRY)
+    assert len(api.query(COUNT_ACCOUNTS)) == 12
+    sf_sandbox.state.save_meta(password="changed-by-an-admin")
+    sf_sandbox.expire_sessions()
+    with pytest.raises(AuthError) as err:
+        api.query(COUNT_ACCOUNTS)
+    assert err.value.code == "INVALID_LOGIN"
+    assert sf_sandbox.server.log.count("POST", "/services/Soap/u/", status=500) == 1
