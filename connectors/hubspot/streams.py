@@ -12,6 +12,8 @@ An object stream moves through three phases, and its cursor (committed with each
               exactly.
     archived  archived records (search never returns them) -> deletes, for those archived since the
               last run.
+
+A deal's or ticket's company is its Primary association (the lowest linked id when none is primary).
 """
 
 from __future__ import annotations
@@ -40,10 +42,31 @@ KEY_FNS = {
 }
 # What each object needs to know about its parents: read with list pages / v4 batch read after search.
 PARENTS = {"companies": (), "contacts": (), "deals": ("companies",), "tickets": ("companies", "contacts")}
+# HubSpot's Primary company of a deal or ticket (the one its record page shows): the name the v3 list
+# API gives the link, and the v4 association type id.
+PRIMARY = {
+    ("deals", "companies"): ("deal_to_company", 5),
+    ("tickets", "companies"): ("ticket_to_company", 26),
+}
 
 
 def _ms(value: datetime | None) -> int:
     return int(value.timestamp() * 1000) if value else 0
+
+
+def _pick_parent(links: list[tuple[int, bool]]) -> str:
+    """The parent among (id, is primary) links: the Primary one, or else the lowest id. A deal may be
+    linked to a partner or reseller company as well as its customer, and the lowest id need not be the
+    customer's; the lowest id keeps the choice stable when HubSpot marks none."""
+    primary = [i for i, is_primary in links if is_primary]
+    return str(min(primary or [i for i, _ in links]))
+
+
+def _has_type(target: Any, type_id: int) -> bool:
+    """Whether a v4 association target is linked with HubSpot's own association type `type_id`."""
+    return any(
+        t.category == "HUBSPOT_DEFINED" and t.type_id == type_id for t in target.association_types or []
+    )
 
 
 def _stub_rows(model: type[Base], ids: dict[str, str], now: datetime) -> list[dict[str, Any]]:
@@ -132,22 +155,30 @@ class ObjectStream:
         return Page(writes=writes, rejected=rejected, records_read=len(records))
 
     def _parents_from_list(self, records: list[Any]) -> dict[str, dict[str, str]]:
+        """Parents from the associations a list page carries: one entry per linked record and type,
+        the Primary link named e.g. "deal_to_company"."""
         out: dict[str, dict[str, str]] = {p: {} for p in PARENTS[self.name]}
         for rec in records:
             for parent in PARENTS[self.name]:
                 linked = (rec.associations or {}).get(parent)
                 if linked is not None and linked.results:
-                    out[parent][str(rec.id)] = str(min(int(a.id) for a in linked.results))
+                    name, _ = PRIMARY.get((self.name, parent), ("", 0))
+                    links = [(int(a.id), bool(name) and a.type == name) for a in linked.results]
+                    out[parent][str(rec.id)] = _pick_parent(links)
         return out
 
     def _parents_from_v4(self, records: list[Any]) -> dict[str, dict[str, str]]:
+        """Parents of searched records (search returns no associations) from a v4 batch read, where
+        each linked record lists its association types."""
         out: dict[str, dict[str, str]] = {p: {} for p in PARENTS[self.name]}
         ids = [{"id": str(r.id)} for r in records]
         for parent in PARENTS[self.name]:
+            _, type_id = PRIMARY.get((self.name, parent), ("", 0))
             data = self.calls.read_associations(self.name, parent, ids)
             for result in data.results:
                 if result.to:
-                    out[parent][str(result._from.id)] = str(min(int(t.to_object_id) for t in result.to))
+                    links = [(int(t.to_object_id), _has_type(t, type_id)) for t in result.to]
+                    out[parent][str(result._from.id)] = _pick_parent(links)
         return out
 
     # -- phases ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox.httpbase import Request, Response
 from sandbox.hubspot import search as search_mod
-from sandbox.hubspot.records import SINGULAR, object_json, requested, standard_error
+from sandbox.hubspot.records import SINGULAR, object_json, requested, standard_error, v3_association_name
 from sandbox.hubspot.schema import association_type, inverse, prop
 from sandbox.hubspot.state import Conflict, Rec, State, iso_ms
 
@@ -200,9 +200,12 @@ class ObjectsApi:
             for to_type, by_id in linked.items():
                 targets = by_id.get(rec.id, {})
                 if targets:
-                    kind = f"{SINGULAR[object_type]}_to_{SINGULAR[to_type]}"
                     extra.setdefault("associations", {})[to_type] = {
-                        "results": [{"id": str(t), "type": kind} for t in targets]
+                        "results": [
+                            {"id": str(t), "type": v3_association_name(object_type, to_type, type_id)}
+                            for t, types in targets.items()
+                            for type_id, _ in types
+                        ]
                     }
             results.append(object_json(rec, props, extra))
         body: dict[str, Any] = {"results": results}

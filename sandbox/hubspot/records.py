@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.hubspot.schema import DEFAULT_PROPERTIES, MODIFIED_PROPERTY
+from sandbox.hubspot.schema import DEFAULT_PROPERTIES, MODIFIED_PROPERTY, association_type
 from sandbox.hubspot.state import Rec, iso_ms
 
 SINGULAR = {
@@ -63,3 +63,14 @@ def standard_error(category: str, message: str, context: dict[str, list[str]]) -
         "links": {},
         "errors": [],
     }
+
+
+def v3_association_name(from_type: str, to_type: str, type_id: int) -> str:
+    """How the v3 object APIs name one association type (`?associations=` lists one entry per target and
+    type): the Primary link is "deal_to_company", every link also appears as "deal_to_company_unlabeled",
+    and a portal's own label by its name ("executive_sponsor")."""
+    kind = f"{SINGULAR[from_type]}_to_{SINGULAR[to_type]}"
+    t = association_type(from_type, to_type, type_id)
+    if t is None or t.category == "HUBSPOT_DEFINED":
+        return kind if t is not None and t.label == "Primary" else f"{kind}_unlabeled"
+    return (t.label or kind).lower().replace(" ", "_")

@@ -45,6 +45,17 @@ def test_list_pages_with_after_properties_and_associations(
     assert too_many.value.status == 400
 
 
+def test_list_names_each_association_type_like_hubspot(hubspot_sandbox: HubSpotSandbox, sdk: HubSpot) -> None:
+    # one entry per linked record and type: the Primary link, and every link again as "unlabeled"
+    page = sdk.crm.deals.basic_api.get_page(limit=1, associations=["companies"])
+    results = page.results[0].associations["companies"].results
+    company = results[0].id
+    assert {(a.id, a.type) for a in results} == {
+        (company, "deal_to_company"),
+        (company, "deal_to_company_unlabeled"),
+    }
+
+
 def test_archived_records_are_listed_only_with_archived_true(
     hubspot_sandbox: HubSpotSandbox, sdk: HubSpot
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from connectors.hubspot.calls import HubSpotCalls
@@ -13,7 +14,7 @@ from connectors.hubspot.streams import ObjectStream
 from connectors.sync import Page
 from sandbox.hubspot import HubSpotSandbox
 from store import keys
-from store.models import Account, Deal, StakeholderRole, SyncRun
+from store.models import Account, Deal, StakeholderRole, SyncRun, Ticket
 from store.uow import unit_of_work
 from tests.hubspot.helpers import champion_and_peer, sandbox_state, store_state
 
@@ -119,6 +120,34 @@ def test_a_record_edited_while_search_pages_skips_no_other_record(
     with unit_of_work(engine) as s:
         names = {a.crm_id: a.name for a in s.scalars(select(Account).where(Account.source == "hubspot"))}
     assert [names[str(c)] for c in companies] == ["Edited 0 again", *(f"Edited {i}" for i in range(1, 10))]
+
+
+# (object, its HubSpot-defined unlabeled company association type): a second, non-primary company link
+SECOND_COMPANY = {"deals": 341, "tickets": 339}
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["list", "search"])
+@pytest.mark.parametrize("object_type", ["deals", "tickets"])
+def test_the_primary_company_wins_over_another_linked_company(
+    engine: Engine, hubspot_sandbox: HubSpotSandbox, calls: HubSpotCalls, object_type: str, full: bool
+) -> None:
+    lowest = hubspot_sandbox.ids("companies")[0]
+    linked = hubspot_sandbox.state.associated(object_type, hubspot_sandbox.ids(object_type), "companies")
+    record, companies = next((r, c) for r, c in linked.items() if lowest not in c)
+    (primary,) = companies
+    if not full:
+        _sync(engine, calls, full=True)
+        hubspot_sandbox.advance(60)
+    # a partner company (with a lower id) is linked too, without the Primary label
+    spec = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": SECOND_COMPANY[object_type]}
+    calls.associate(object_type, str(record), "companies", str(lowest), [spec])
+    name = "subject" if object_type == "tickets" else "dealname"
+    hubspot_sandbox.update(object_type, record, {name: "Touched"})
+    _sync(engine, calls, full=full)
+    model, key = (Ticket, keys.ticket_key) if object_type == "tickets" else (Deal, keys.deal_key)
+    with unit_of_work(engine) as s:
+        stored = s.get(model, key("hubspot", str(record)))
+        assert stored is not None and stored.account_id == keys.account_key("hubspot", str(primary))
 
 
 def test_unknown_picklist_values_are_rejected_and_the_rest_is_written(
