@@ -224,6 +224,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, with_slack: boo
             roles=RoleConfig.from_csv(settings.admin_slack_ids, settings.manager_slack_ids),
             escalation_channel=settings.escalation_channel,
             default_channel=settings.default_alert_channel,
+            timezone=settings.timezone,
             after_change=publisher.publish_pending,  # e.g. a champion change fires an alert: post it now
         )
         container.slack = listener_client

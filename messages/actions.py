@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ActionDecodeError(ValueError):
@@ -51,6 +52,7 @@ _UUID_RE: Final = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 _CHANNEL_RE: Final = re.compile(r"[CDG][A-Z0-9]{2,20}")
 _USER_RE: Final = re.compile(r"[UW][A-Z0-9]{2,20}")
 _TS_RE: Final = re.compile(r"\d{1,12}\.\d{1,8}")
+_ZONE_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
 _ACTION_RE: Final = re.compile(rf"alert\.([a-z_]+):({_UUID_RE})")
 _BLOCK_RE: Final = re.compile(rf"alert:({_UUID_RE}):([a-z_]{{1,32}})")
 _METADATA_KEYS: Final = {
@@ -58,6 +60,7 @@ _METADATA_KEYS: Final = {
     "account": "account_id",
     "channel": "channel_id",
     "ts": "message_ts",
+    "tz": "tz",
 }
 
 
@@ -165,8 +168,11 @@ class ModalContext:
     account_id: str | None = None
     channel_id: str | None = None
     message_ts: str | None = None
+    tz: str | None = None  # the user's IANA time zone, for dates picked in the modal
 
     def __post_init__(self) -> None:
+        if self.tz is not None:
+            check_zone(self.tz)
         if self.alert_id is not None:
             _uuid(self.alert_id, "alert id")
         if self.account_id is not None:
@@ -201,6 +207,16 @@ class ModalContext:
                 raise ActionDecodeError(f"bad private_metadata entry {pair[:60]!r}")
             values[_METADATA_KEYS[key]] = value
         return cls(**values)
+
+
+def check_zone(name: str) -> ZoneInfo:
+    """An IANA time zone by name, or ActionDecodeError."""
+    if not _ZONE_RE.fullmatch(name):
+        raise ActionDecodeError(f"not a time zone: {name[:60]!r}")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ActionDecodeError(f"unknown time zone {name[:60]!r}") from None
 
 
 def decode_snooze_choice(value: str) -> SnoozeChoice:

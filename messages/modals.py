@@ -45,7 +45,13 @@ def log_outcome_modal(alert: Alert, context: ModalContext) -> View:
 
 
 def snooze_modal(alert: Alert, context: ModalContext, today: date) -> View:
-    values = {"alert": alert, "ids": SNOOZE_IDS, "initial_date": today + timedelta(days=7)}
+    """`today` is the user's local date; the alert comes back at 09:00 in `context.tz` (else UTC)."""
+    values = {
+        "alert": alert,
+        "ids": SNOOZE_IDS,
+        "initial_date": today + timedelta(days=7),
+        "zone": (context.tz or "UTC").replace("_", " "),  # "America/Los Angeles"
+    }
     return _modal(ModalKind.SNOOZE_UNTIL, context, values)
 
 

@@ -21,4 +21,5 @@ class SlackDeps:
     roles: RoleConfig = field(default_factory=RoleConfig)
     escalation_channel: str = "#cs-escalations"
     default_channel: str = "#cs-alerts"
+    timezone: str = "UTC"  # for users whose Slack profile gives none
     after_change: Callable[[], object] | None = None  # runs after each change, e.g. post new alerts now

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_time
+from zoneinfo import ZoneInfo
 
 from simple_salesforce.api import Salesforce
 from sqlalchemy import func, select, update
@@ -14,7 +16,7 @@ from sqlalchemy import func, select, update
 from connectors.salesforce.client import http_session
 from messages.actions import AlertAction, AlertVerb
 from sandbox.slack import Tamper
-from store.models import Account, Alert, AlertEvent, Contact, OutboxItem, StakeholderRole
+from store.models import Account, Alert, AlertEvent, Contact, OutboxItem, SlackUser, StakeholderRole
 from store.uow import unit_of_work
 from tests.integration.conftest import Stack, posted_alerts, redeliver, wait_for
 from tests.integration.replies import ephemeral_for
@@ -283,3 +285,35 @@ def test_a_champion_beyond_the_first_hundred_contacts_can_still_be_recorded_leav
     )
     assert submitted.status == 200 and '"errors"' not in submitted.response_body
     wait_for(lambda: _closed_champion(stack, account_id, "zoe-zulu"))
+
+
+def test_snooze_until_a_day_counts_in_the_users_time_zone(stack: Stack) -> None:
+    """At 18:00 in Los Angeles (02:00 UTC the next day) a CSM there snoozes until their tomorrow: it
+    is accepted, and the alert comes back at 09:00 Los Angeles time that day."""
+    stack.container.check()
+    stack.container.publish()
+    (alert,) = posted_alerts(stack, 1)
+    owner = alert.owner_slack_id
+    assert owner is not None
+    with unit_of_work(stack.engine) as session:
+        session.execute(
+            update(SlackUser).where(SlackUser.slack_user_id == owner).values(timezone="America/Los_Angeles")
+        )
+    clock = stack.container.clock
+    now = clock.now()
+    target = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(
+        hours=2
+    )
+    clock.advance(target - now)  # type: ignore[attr-defined]
+    la = ZoneInfo("America/Los_Angeles")
+    local_tomorrow = clock.now().astimezone(la).date() + timedelta(days=1)
+    assert local_tomorrow == clock.now().date()  # UTC's today: refused before, as "not after today"
+
+    until = AlertAction(AlertVerb.SNOOZE, alert.id).encode()
+    stack.slack.click(owner, alert.channel_id, alert.message_ts, until, selected="until")
+    modal = wait_for(lambda: stack.slack.open_modal(owner))
+    assert "09:00 on that day (America/Los Angeles time)" in json.dumps(modal["blocks"])
+    answer = stack.slack.submit_view(owner, modal["id"], {"snooze_until": local_tomorrow.isoformat()})
+    assert answer.status == 200 and '"errors"' not in answer.response_body
+    snoozed = wait_for(lambda: _alert(stack, alert.id).state == "snoozed" and _alert(stack, alert.id))
+    assert snoozed.snoozed_until == datetime.combine(local_tomorrow, day_time(9), tzinfo=la).astimezone(UTC)

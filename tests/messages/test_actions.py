@@ -82,6 +82,11 @@ def test_alert_action_decode_rejects_garbage(garbage: str) -> None:
         AlertAction.decode(garbage)
 
 
+def test_modal_context_carries_the_users_time_zone() -> None:
+    context = ModalContext(str(uuid.uuid4()), tz="America/Los_Angeles")
+    assert ModalContext.decode(context.encode()) == context
+
+
 @pytest.mark.parametrize(
     ("metadata", "message"),
     [
@@ -94,6 +99,8 @@ def test_alert_action_decode_rejects_garbage(garbage: str) -> None:
         ("v1;channel=C123", "channel and ts go together"),
         ("v1;channel=C123;ts=now", "not a Slack message ts"),
         ("v1;channel=#general;ts=1.2", "not a Slack channel id"),
+        ("v1;tz=Mars/Olympus", "unknown time zone"),
+        ("v1;tz=../../etc/passwd", "not a time zone"),
     ],
 )
 def test_modal_context_decode_rejects_garbage(metadata: str, message: str) -> None:

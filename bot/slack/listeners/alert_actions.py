@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -22,6 +24,7 @@ from messages.actions import (
     AlertVerb,
     ModalContext,
     SnoozeChoice,
+    check_zone,
     decode_snooze_choice,
 )
 from messages.alerts import alert_message
@@ -32,6 +35,21 @@ from store.models import Account, Contact, SlackUser, StakeholderRole
 from store.uow import unit_of_work
 
 Handler = Callable[[SlackDeps, WebClient, Click, str], None]
+
+
+def user_zone(deps: SlackDeps, user_id: str) -> str:
+    """The user's time zone from their Slack profile (kept by the directory import), else the
+    bot's TIMEZONE setting."""
+    with unit_of_work(deps.engine) as session:
+        found = session.scalar(select(SlackUser.timezone).where(SlackUser.slack_user_id == user_id))
+    for name in (found, deps.timezone):
+        if name:
+            try:
+                check_zone(name)
+            except ActionDecodeError:
+                continue
+            return name
+    return "UTC"
 
 
 def _context(click: Click, alert_id: str, account_id: str | None = None) -> ModalContext:
@@ -60,7 +78,9 @@ def _snooze(deps: SlackDeps, client: WebClient, click: Click, alert_id: str) -> 
     choice = decode_snooze_choice(selected)
     if choice is SnoozeChoice.UNTIL:
         alert = deps.publisher.views([alert_id])[alert_id]
-        modal = snooze_modal(alert, _context(click, alert_id), deps.clock.now().date())
+        zone = user_zone(deps, click.user_id)
+        context = replace(_context(click, alert_id), tz=zone)
+        modal = snooze_modal(alert, context, deps.clock.now().astimezone(ZoneInfo(zone)).date())
         client.views_open(trigger_id=click.trigger_id or "", view=modal.as_dict())
         return
     until = deps.clock.now() + (timedelta(days=1) if choice is SnoozeChoice.ONE_DAY else timedelta(weeks=1))

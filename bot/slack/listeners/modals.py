@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -27,7 +28,7 @@ from messages.submissions import (
     SubmissionError,
 )
 
-Parse = Callable[[SlackDeps, dict[str, Any]], Any]  # the view's state values -> a submission
+Parse = Callable[[SlackDeps, dict[str, Any], "ModalContext | None"], Any]  # state values -> a submission
 Apply = Callable[[SlackDeps, ModalContext, Any, str, str], None]  # (deps, ctx, form, user, request_id)
 
 
@@ -45,12 +46,18 @@ def _outcome(deps: SlackDeps, ctx: ModalContext, form: OutcomeSubmission, user: 
     )
 
 
-def _snooze_form(deps: SlackDeps, values: dict[str, Any]) -> SnoozeSubmission:
-    return SnoozeSubmission.parse(values, deps.clock.now().date())
+def _zone(ctx: ModalContext | None) -> ZoneInfo:
+    """The time zone the user picked dates in (carried by the modal since it was opened), else UTC."""
+    return ZoneInfo(ctx.tz) if ctx is not None and ctx.tz else ZoneInfo("UTC")
+
+
+def _snooze_form(deps: SlackDeps, values: dict[str, Any], ctx: ModalContext | None) -> SnoozeSubmission:
+    """A day after the user's own today: at 18:00 in Los Angeles, tomorrow is already today in UTC."""
+    return SnoozeSubmission.parse(values, deps.clock.now().astimezone(_zone(ctx)).date())
 
 
 def _snooze(deps: SlackDeps, ctx: ModalContext, form: SnoozeSubmission, user: str, request_id: str) -> None:
-    until = datetime.combine(form.until, time(9), tzinfo=UTC)
+    until = datetime.combine(form.until, time(9), tzinfo=_zone(ctx)).astimezone(UTC)
     alert_service.snooze(deps.engine, _alert(ctx), until, actor=user, request_id=request_id, clock=deps.clock)
 
 
@@ -70,7 +77,9 @@ def _reassign(
     )
 
 
-def _champion_form(deps: SlackDeps, values: dict[str, Any]) -> ChampionChangeSubmission:
+def _champion_form(
+    deps: SlackDeps, values: dict[str, Any], _ctx: ModalContext | None
+) -> ChampionChangeSubmission:
     form = ChampionChangeSubmission.parse(values)
     if form.left_contact_id is None:
         raise SubmissionError({CHAMPION_IDS["left_name"]: "Pick the person from the CRM's contacts."})
@@ -102,7 +111,7 @@ def _champion(
 
 
 def _parser(submission: Any) -> Parse:
-    def parse(deps: SlackDeps, values: dict[str, Any]) -> Any:
+    def parse(deps: SlackDeps, values: dict[str, Any], ctx: ModalContext | None) -> Any:
         return submission.parse(values)
 
     return parse
@@ -131,7 +140,7 @@ def _ack(deps: SlackDeps, parse: Parse) -> Callable[..., None]:
     def ack_submission(ack: Ack, body: dict[str, Any]) -> None:
         """Check the form (no store access): errors go back into the modal, else it closes."""
         try:
-            parse(deps, body["view"]["state"]["values"])
+            parse(deps, body["view"]["state"]["values"], _context_or_none(body["view"]))
         except SubmissionError as exc:
             ack(response_action="errors", errors=exc.errors)
             return
@@ -140,19 +149,26 @@ def _ack(deps: SlackDeps, parse: Parse) -> Callable[..., None]:
     return ack_submission
 
 
+def _context_or_none(view: dict[str, Any]) -> ModalContext | None:
+    try:
+        return ModalContext.decode(view.get("private_metadata") or "")
+    except ActionDecodeError:
+        return None  # the listener after the ack reports it
+
+
 def _listener(deps: SlackDeps, attempted: str, parse: Parse, apply: Apply) -> Callable[..., None]:
     def listener(body: dict[str, Any], client: WebClient) -> None:
         view = body["view"]
         user = body["user"]["id"]
         try:
-            form = parse(deps, view["state"]["values"])
-        except SubmissionError:
-            return  # the ack sent the errors back into the modal
-        try:
             ctx = ModalContext.decode(view.get("private_metadata") or "")
         except ActionDecodeError as exc:
             tell(client, user, None, attempted, str(exc))
             return
+        try:
+            form = parse(deps, view["state"]["values"], ctx)
+        except SubmissionError:
+            return  # the ack sent the errors back into the modal
         # An alert's modal needs the same permission as its buttons; `/champion` is open to every CSM.
         decision = check_alert_permission(deps, client, user, ctx.alert_id) if ctx.alert_id else ALLOW
         if not decision.allowed:
