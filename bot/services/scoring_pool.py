@@ -14,6 +14,7 @@ falls back to scoring in-process and the next pass starts fresh workers.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import threading
@@ -98,6 +99,9 @@ def score_shard(url: str, config: EngineConfig, as_of: date, now: datetime, boun
 
 
 def _ready() -> int:
+    """Worker warm-up: import what `score_shard` needs, so the first pass does not pay for it."""
+    for module in ("bot.services.check", "bot.services.signals", "store.db", "store.scoring_inputs"):
+        importlib.import_module(module)
     return os.getpid()
 
 
