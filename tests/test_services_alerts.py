@@ -105,7 +105,7 @@ def test_claim_then_redelivered_click_changes_nothing(store: tuple[Engine, FakeC
         assert stored is not None and stored.owner_slack_id == "U1" and stored.claimed_at == START
         event = s.scalars(select(AlertEvent).where(AlertEvent.request_id == "req-1")).one()
         assert (event.actor, event.via) == ("U1", "slack")
-    with pytest.raises(InvalidTransition, match="it is claimed by U1"):
+    with pytest.raises(InvalidTransition, match="this alert is claimed by U1"):
         alerts.claim(engine, alert.id, actor="U2", clock=clock)
     with pytest.raises(InvalidInput, match="already used for claim"):
         alerts.snooze(
@@ -117,7 +117,7 @@ def test_claiming_a_resolved_alert_is_refused(store: tuple[Engine, FakeClock]) -
     engine, clock = store
     alert = _alert(engine)
     alerts.mark_false_positive(engine, alert.id, "customer is migrating on purpose", actor="U1", clock=clock)
-    with pytest.raises(InvalidTransition, match="it is false_positive"):
+    with pytest.raises(InvalidTransition, match="this alert is marked a false positive"):
         alerts.claim(engine, alert.id, actor="U1", clock=clock)
     with pytest.raises(NotFound):
         alerts.claim(engine, "no-such-alert", actor="U1", clock=clock)
@@ -217,7 +217,7 @@ def test_log_outcome_writes_outcome_play_run_and_outbox_once(store: tuple[Engine
         assert item.payload["outcome_id"] == done.details["outcome_id"]
         assert "Next step: Check usage (by 2026-11-16)" in item.payload["body"]
         assert (run.status, run.completed_at) == ("completed", clock.now())
-    with pytest.raises(InvalidTransition, match="it is done"):
+    with pytest.raises(InvalidTransition, match="this alert is done already"):
         alerts.log_outcome(engine, alert.id, "saved", "again", actor="U1", clock=clock)
 
 

@@ -16,7 +16,10 @@ class InvalidTransition(ServiceError):
 
     def __init__(self, alert_id: str, action: str, state: str, why: str = "") -> None:
         self.alert_id, self.action, self.state = alert_id, action, state
-        super().__init__(f"cannot {action.replace('_', ' ')} alert {alert_id}: it is {state}{why}")
+        super().__init__(f"this alert is {_STATE_WORDS.get(state, state.replace('_', ' '))}{why}")
+
+
+_STATE_WORDS = {"false_positive": "marked a false positive", "done": "done already"}
 
 
 class InvalidInput(ServiceError):

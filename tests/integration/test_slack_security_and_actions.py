@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from simple_salesforce.api import Salesforce
 from sqlalchemy import func, select, update
 
+from bot.services import alerts
 from connectors.salesforce.client import http_session
 from messages.actions import AlertAction, AlertVerb
 from sandbox.slack import Tamper
@@ -317,3 +318,31 @@ def test_snooze_until_a_day_counts_in_the_users_time_zone(stack: Stack) -> None:
     assert answer.status == 200 and '"errors"' not in answer.response_body
     snoozed = wait_for(lambda: _alert(stack, alert.id).state == "snoozed" and _alert(stack, alert.id))
     assert snoozed.snoozed_until == datetime.combine(local_tomorrow, day_time(9), tzinfo=la).astimezone(UTC)
+
+
+def test_an_outcome_refused_after_the_modal_closed_gives_back_what_was_typed(stack: Stack) -> None:
+    stack.container.check()
+    stack.container.publish()
+    (alert,) = posted_alerts(stack, 1)
+    owner = alert.owner_slack_id
+    assert owner is not None
+    stack.slack.click(
+        owner, alert.channel_id, alert.message_ts, AlertAction(AlertVerb.CLAIM, alert.id).encode()
+    )
+    wait_for(lambda: _alert(stack, alert.id).state == "claimed")
+    log = AlertAction(AlertVerb.LOG_OUTCOME, alert.id).encode()
+    wait_for(lambda: log in json.dumps(stack.slack.messages(alert.channel_id)))  # the message now offers it
+    stack.slack.click(owner, alert.channel_id, alert.message_ts, log)
+    modal = wait_for(lambda: stack.slack.open_modal(owner))
+    alerts.mark_false_positive(stack.engine, alert.id, "duplicate signal", actor="UMANAGER")  # meanwhile
+    typed = "Called <!channel> the champion; agreed a usage review " + "x" * 300
+    values = {"outcome_done": typed, "outcome_result": "saved"}
+    assert stack.slack.submit_view(owner, modal["id"], values).status == 200  # the form itself was fine
+
+    def refusals() -> list[dict[str, object]]:
+        return [m for m in ephemeral_for(stack.slack, owner, alert.channel_id) if "What you wrote" in str(m)]
+
+    (refusal,) = wait_for(refusals)
+    text = json.dumps(refusal["blocks"], ensure_ascii=False)
+    assert "this alert is marked a false positive" in text and "agreed a usage review" in text
+    assert "x" * 300 in text and "<!channel>" not in text and alert.id not in text

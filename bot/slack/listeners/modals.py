@@ -149,6 +149,21 @@ def _ack(deps: SlackDeps, parse: Parse) -> Callable[..., None]:
     return ack_submission
 
 
+def _with_what_was_typed(reason: str, view: dict[str, Any]) -> str:
+    """The modal closed when its form was accepted; if the change then fails (the alert moved on
+    meanwhile), give back what the person wrote so it is not lost."""
+    typed = [
+        str(action["value"]).strip()
+        for block in ((view.get("state") or {}).get("values") or {}).values()
+        for action in block.values()
+        if isinstance(action, dict) and action.get("type") == "plain_text_input" and action.get("value")
+    ]
+    typed = [t for t in typed if t]
+    if not typed:
+        return reason
+    return f"{reason}. What you wrote, to copy: " + " / ".join(f"“{t[:1200]}”" for t in typed)
+
+
 def _context_or_none(view: dict[str, Any]) -> ModalContext | None:
     try:
         return ModalContext.decode(view.get("private_metadata") or "")
@@ -177,7 +192,7 @@ def _listener(deps: SlackDeps, attempted: str, parse: Parse, apply: Apply) -> Ca
         try:
             apply(deps, ctx, form, user, request_key("view", str(view["id"])))
         except ServiceError as exc:
-            tell(client, user, ctx.channel_id, attempted, str(exc))
+            tell(client, user, ctx.channel_id, attempted, _with_what_was_typed(str(exc), view))
             return
         if ctx.alert_id is not None:
             deps.publisher.refresh(ctx.alert_id)
