@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from plays.clock import Duration, parse_duration
+from plays.health import BANDS
 from plays.segments import STAGES, TIERS
 
 PLAY_IDS = (
@@ -59,6 +60,12 @@ TRIGGER_PARAMS: dict[str, dict[str, tuple[type | Any, float, float]]] = {
         "utilisation_achievement": (_NUM, 0, 1),
     },
     "renewal_window": {"windows": (list, 1, 10)},
+}
+# list threshold -> what each item must be: a tuple of allowed names, or "positive_int"
+LIST_ITEMS: dict[str, tuple[str, ...] | str] = {
+    "risk_bands": BANDS,
+    "anniversary_years": "positive_int",
+    "windows": "positive_int",
 }
 _TOP_KEYS = {
     "id": True,
@@ -220,6 +227,25 @@ class _PlayBuilder:
             self.fail(f"{'.'.join(path)}: {value!r} is not one of {', '.join(allowed)}", *path)
         return str(value)
 
+    def mapping(self, raw: dict[str, Any], key: str, what: str) -> dict[str, Any]:
+        """The optional mapping under `key` ({} when absent or empty); anything else is a problem."""
+        value = raw.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(f"{key}: {value!r} must be a mapping {what}", key)
+            return {}
+        return value
+
+    def names(self, value: Any, allowed: tuple[str, ...], *path: str) -> list[str]:
+        """A list whose items are each one of `allowed`; a problem per bad item (or for a non-list)."""
+        if not isinstance(value, list):
+            self.fail(f"{'.'.join(path)}: {value!r} must be a list of {', '.join(allowed)}", *path)
+            return list(allowed)
+        for i, item in enumerate(value):
+            self.choice(item, allowed, *path, str(i))
+        return [str(item) for item in value]
+
     def duration(self, value: Any, *path: str) -> Duration:
         try:
             return parse_duration(value)
@@ -253,13 +279,9 @@ class _PlayBuilder:
         sla: dict[str, Any] = raw["sla"] if isinstance(raw.get("sla"), dict) else {}
         if "sla" in raw and not {"claim_within", "escalate_to"} <= set(sla):
             self.fail("sla: needs claim_within and escalate_to", "sla")
-        segment = raw.get("segment") or {}
-        tiers = segment.get("tiers", list(TIERS))
-        stages = segment.get("stages", list(STAGES))
-        for i, tier in enumerate(tiers):
-            self.choice(tier, TIERS, "segment", "tiers", str(i))
-        for i, stage in enumerate(stages):
-            self.choice(stage, STAGES, "segment", "stages", str(i))
+        segment = self.mapping(raw, "segment", "with tiers and/or stages")
+        tiers = self.names(segment.get("tiers", list(TIERS)), TIERS, "segment", "tiers")
+        stages = self.names(segment.get("stages", list(STAGES)), STAGES, "segment", "stages")
         steps = []
         for i, step in enumerate(raw.get("steps") or []):
             if not isinstance(step, dict) or "action" not in step:
@@ -267,7 +289,23 @@ class _PlayBuilder:
                 continue
             after = self.duration(step.get("after", "0h"), "steps", str(i), "after")
             steps.append(Step(str(step["action"]), after, step.get("if")))
-        inhibited_by = (raw.get("suppression") or {}).get("inhibited_by", [])
+        suppression = self.mapping(raw, "suppression", "with inhibited_by")
+        inhibited_by = suppression.get("inhibited_by") or []
+        if not isinstance(inhibited_by, list) or not all(isinstance(p, str) for p in inhibited_by):
+            self.fail(
+                f"suppression.inhibited_by: {inhibited_by!r} must be a list of play ids",
+                "suppression",
+                "inhibited_by",
+            )
+            inhibited_by = []
+        elif raw.get("id") in inhibited_by:
+            at = str(inhibited_by.index(raw["id"]))
+            self.fail(
+                f"suppression.inhibited_by.{at}: a play cannot inhibit itself ({raw['id']!r})",
+                "suppression",
+                "inhibited_by",
+                at,
+            )
         if not isinstance(raw.get("template", ""), str) or not raw.get("template"):
             self.fail("template: must be a non-empty template id", "template")
         return Play(
@@ -349,6 +387,18 @@ class _PlayBuilder:
                 ok = ok and low <= float(value) <= high
             if not ok:
                 self.fail(f"trigger.{name}: {value!r} must be {_describe(typ, low, high)}", "trigger", name)
+            elif typ is list:
+                self._check_items(name, value)
+
+    def _check_items(self, name: str, items: list[Any]) -> None:
+        rule = LIST_ITEMS.get(name)
+        for i, item in enumerate(items):
+            if isinstance(rule, tuple):
+                self.choice(item, rule, "trigger", name, str(i))
+            elif rule == "positive_int" and (isinstance(item, bool) or not isinstance(item, int) or item < 1):
+                self.fail(
+                    f"trigger.{name}.{i}: {item!r} must be a positive whole number", "trigger", name, str(i)
+                )
 
 
 def _describe(typ: Any, low: float, high: float) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -124,5 +125,97 @@ def test_a_bad_experiment_is_reported_with_file_and_line(
     with pytest.raises(CatalogError) as info:
         load_catalog(tmp_path)
     problems = [(p.line, p.message) for p in info.value.problems if p.file.endswith("usage_decline.yml")]
+    line = _line(text.splitlines(), needle)
+    assert any(at == line and words.startswith(message) for at, words in problems), problems
+
+
+def _edit(path: Path, pattern: str, replacement: str) -> str:
+    """Replace the one line of a seed play matching `pattern` (a regex); return the new text."""
+    text = path.read_text(encoding="utf-8")
+    text, count = re.subn(pattern, replacement, text, count=1, flags=re.MULTILINE)
+    assert count == 1, f"{pattern!r} not found in {path.name}"
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+@pytest.mark.parametrize(
+    ("file", "pattern", "replacement", "needle", "message"),
+    [
+        (
+            "usage_decline.yml",
+            r"^  inhibited_by: .*$",
+            "  inhibited_by: [renewal_risk, usage_decline]",
+            "inhibited_by:",
+            "suppression.inhibited_by.1: a play cannot inhibit itself ('usage_decline')",
+        ),
+        (
+            "renewal_risk.yml",
+            r"^  risk_bands: .*$",
+            "  risk_bands: [at-risk, critical]",
+            "risk_bands:",
+            "trigger.risk_bands.0: 'at-risk' is not one of healthy, watch, at_risk, critical",
+        ),
+        (
+            "renewal_window.yml",
+            r"^  windows: .*$",
+            "  windows: [180, 120, 90d]",
+            "windows:",
+            "trigger.windows.2: '90d' must be a positive whole number",
+        ),
+        (
+            "renewal_window.yml",
+            r"^  windows: .*$",
+            "  windows: [180, 0]",
+            "windows:",
+            "trigger.windows.1: 0 must be a positive whole number",
+        ),
+        (
+            "milestone.yml",
+            r"^  anniversary_years: .*$",
+            "  anniversary_years: [1, 2, five]",
+            "anniversary_years:",
+            "trigger.anniversary_years.2: 'five' must be a positive whole number",
+        ),
+        (
+            "milestone.yml",
+            r"^segment:\n(  .*\n)+",
+            "segment: high\n",
+            "segment:",
+            "segment: 'high' must be a mapping",
+        ),
+        (
+            "usage_decline.yml",
+            r"^suppression:\n(  .*\n?)+",
+            "suppression: renewal_risk\n",
+            "suppression:",
+            "suppression: 'renewal_risk' must be a mapping",
+        ),
+        (
+            "usage_decline.yml",
+            r"^  inhibited_by: .*$",
+            "  inhibited_by: renewal_risk",
+            "inhibited_by:",
+            "suppression.inhibited_by: 'renewal_risk' must be a list of play ids",
+        ),
+    ],
+    ids=[
+        "inhibits_itself",
+        "unknown_risk_band",
+        "window_not_a_number",
+        "window_zero",
+        "anniversary_not_a_number",
+        "segment_not_a_mapping",
+        "suppression_not_a_mapping",
+        "inhibited_by_not_a_list",
+    ],
+)
+def test_a_broken_play_is_refused_with_file_and_line_before_it_can_crash_a_check(
+    tmp_path: Path, file: str, pattern: str, replacement: str, needle: str, message: str
+) -> None:
+    _copy_seed(tmp_path)
+    text = _edit(tmp_path / file, pattern, replacement)
+    with pytest.raises(CatalogError) as info:
+        load_catalog(tmp_path)
+    problems = [(p.line, p.message) for p in info.value.problems if p.file.endswith(file)]
     line = _line(text.splitlines(), needle)
     assert any(at == line and words.startswith(message) for at, words in problems), problems
