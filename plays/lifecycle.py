@@ -192,6 +192,7 @@ class Transition:
     escalate_to: str | None = None
     step: int | None = None  # step_due: the index in the play's steps of the step now due
     step_action: str | None = None  # step_due: that step's action
+    due_at: datetime | None = None  # unsnooze: the claim SLA, restarted from the wake-up
 
 
 def sweep(alerts: Iterable[AlertState], catalog: Catalog, now: datetime) -> list[Transition]:
@@ -201,8 +202,11 @@ def sweep(alerts: Iterable[AlertState], catalog: Catalog, now: datetime) -> list
         play = catalog.plays.get(a.play_id)
         if a.state == "snoozed":
             if a.snoozed_until is not None and a.snoozed_until <= now:
+                # The alert comes back as if delivered now: its SLA, expiry and follow-up steps count
+                # from the wake-up, or a week's snooze would return it expired or escalated at once.
                 back = "claimed" if a.claimed_at is not None else "firing"
-                out.append(Transition(a.id, "unsnooze", a.state, back))
+                due = play.sla.claim_within.after(now) if play is not None else None
+                out.append(Transition(a.id, "unsnooze", a.state, back, due_at=due))
             continue
         if play is None:
             continue

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.services import alerts
-from bot.services.check import run_check
+from bot.services.check import run_check, run_sweep
 from bot.services.effectiveness import play_effectiveness
 from bot.services.errors import InvalidInput, InvalidTransition, NotFound
 from plays.catalog import Catalog, load_catalog
@@ -150,6 +150,28 @@ def test_snooze_wakes_up_after_the_silence_ends(store: tuple[Engine, FakeClock],
         assert stored is not None and (stored.state, stored.snoozed_until) == ("firing", None)
     with pytest.raises(InvalidInput, match="after"):
         alerts.snooze(engine, alert.id, clock.now() - timedelta(minutes=1), actor="U1", clock=clock)
+
+
+def test_a_long_snooze_wakes_with_its_sla_and_expiry_counted_from_the_wake_up(
+    store: tuple[Engine, FakeClock], catalog: Catalog
+) -> None:
+    """Snoozed past the play's expiry (and its claim SLA): on waking the alert is neither expired nor
+    escalated at the next sweep; it behaves as if delivered at the wake-up."""
+    engine, clock = store
+    alert = _alert(engine)
+    play = catalog[alert.play_id]
+    wake = play.expire_after.after(START) + timedelta(days=1)
+    alerts.snooze(engine, alert.id, wake, actor="U1", clock=clock)
+    clock.advance(seconds=(wake - clock.now()).total_seconds())
+    assert run_sweep(engine, catalog, clock).get("unsnooze") == 1
+    clock.advance(minutes=5)
+    assert run_sweep(engine, catalog, clock) == {}
+    with unit_of_work(engine) as s:
+        stored = s.get(Alert, alert.id)
+        assert stored is not None and stored.state == "firing"
+        assert stored.due_at == play.sla.claim_within.after(wake) and stored.deliver_at == wake
+    clock.advance(seconds=(play.sla.claim_within.after(wake) - clock.now()).total_seconds())
+    assert run_sweep(engine, catalog, clock).get("escalate") == 1  # the SLA still runs, from the wake-up
 
 
 def test_unclaimed_alerts_escalate_when_the_sla_passes(

@@ -254,8 +254,9 @@ def _apply_sweep(
     counts: Counter[str] = Counter()
     for t in sweep(states, catalog, now):
         counts[t.action] += 1
-        if t.action == "unsnooze":
-            updates.append({"id": t.alert_id, "state": t.to_state, "snoozed_until": None, "updated_at": now})
+        if t.action == "unsnooze":  # back as if delivered now (see `plays.lifecycle.sweep`)
+            woken = {"snoozed_until": None, "deliver_at": now, "due_at": t.due_at or now}
+            updates.append({"id": t.alert_id, "state": t.to_state, "updated_at": now, **woken})
         elif t.action == "expire":
             updates.append({"id": t.alert_id, "state": "expired", "resolved_at": now, "updated_at": now})
         elif t.action == "step_due" and t.step is not None:
