@@ -1,5 +1,5 @@
 """A/B assignment of play timing, deterministic by account, with a holdout; lift with a confidence
-interval (difference of two proportions, normal approximation)."""
+interval (difference of two proportions, Agresti-Caffo)."""
 
 from __future__ import annotations
 
@@ -44,28 +44,54 @@ def arm_for(experiment: Experiment, play_id: str, account_id: str) -> Arm | None
     return next((a for a in experiment.arms if a.name == name), None)
 
 
+MIN_ARM_N = 10  # fewer closed alerts than this in either arm: a lift is never called significant
+
+
 @dataclass(frozen=True, slots=True)
 class Lift:
     treated_rate: float
     control_rate: float
-    lift: float  # treated - control, in rate points
-    low: float
+    lift: float  # treated - control, in rate points (the observed difference)
+    low: float  # Agresti-Caffo interval at `confidence`, within -1..1
     high: float
     confidence: float
+    treated_n: int = 0
+    control_n: int = 0
+
+    @property
+    def enough_data(self) -> bool:
+        """Both arms have at least MIN_ARM_N accounts."""
+        return min(self.treated_n, self.control_n) >= MIN_ARM_N
 
     @property
     def significant(self) -> bool:
-        return self.low > 0 or self.high < 0
+        """The interval excludes zero and both arms have at least MIN_ARM_N accounts."""
+        return self.enough_data and (self.low > 0 or self.high < 0)
 
 
 def lift(
     treated_success: int, treated_n: int, control_success: int, control_n: int, confidence: float = 0.95
 ) -> Lift:
-    """Save-rate lift of treated over control with a Wald interval at `confidence`."""
+    """Save-rate lift of treated over control: the observed difference of the two rates, with an
+    Agresti-Caffo interval at `confidence` (one success and one failure added to each arm before the
+    normal approximation, so a 0% or 100% arm still gets a width; clipped to -1..1).
+
+    `significant` also needs at least MIN_ARM_N (10) accounts in each arm: below that the interval is
+    shown but no lift is called."""
     if treated_n <= 0 or control_n <= 0:
         raise ValueError("both groups need at least one account")
     pt, pc = treated_success / treated_n, control_success / control_n
-    se = (pt * (1 - pt) / treated_n + pc * (1 - pc) / control_n) ** 0.5
+    at, ac = (treated_success + 1) / (treated_n + 2), (control_success + 1) / (control_n + 2)
+    se = (at * (1 - at) / (treated_n + 2) + ac * (1 - ac) / (control_n + 2)) ** 0.5
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    diff = pt - pc
-    return Lift(pt, pc, diff, diff - z * se, diff + z * se, confidence)
+    centre = at - ac
+    return Lift(
+        pt,
+        pc,
+        pt - pc,
+        max(-1.0, centre - z * se),
+        min(1.0, centre + z * se),
+        confidence,
+        treated_n,
+        control_n,
+    )

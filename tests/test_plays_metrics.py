@@ -8,7 +8,7 @@ import pytest
 
 from plays.backtest import RenewalOutcome, auc, score_play
 from plays.effectiveness import AlertRecord, play_stats
-from plays.experiments import HOLDOUT, assign_arm, lift
+from plays.experiments import HOLDOUT, MIN_ARM_N, assign_arm, lift
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
@@ -67,6 +67,22 @@ def test_arms_are_deterministic_with_a_holdout() -> None:
 def test_lift_with_confidence_interval() -> None:
     result = lift(60, 100, 40, 100)
     assert result.lift == pytest.approx(0.2)
-    assert result.low == pytest.approx(0.2 - 1.959964 * (0.24 / 100 + 0.24 / 100) ** 0.5, abs=1e-6)
+    # Agresti-Caffo: 61/102 vs 41/102
+    centre, p, q = 20 / 102, 61 / 102, 41 / 102
+    half = 1.959964 * (p * (1 - p) / 102 + q * (1 - q) / 102) ** 0.5
+    assert (result.low, result.high) == pytest.approx((centre - half, centre + half), abs=1e-6)
     assert result.significant
     assert not lift(5, 10, 4, 10).significant
+
+
+def test_lift_of_an_all_or_nothing_arm_has_a_real_interval_and_small_arms_are_never_significant() -> None:
+    tiny = lift(2, 2, 0, 2)  # 100% vs 0% saved, two accounts each
+    assert (tiny.treated_rate, tiny.control_rate, tiny.lift) == (1.0, 0.0, 1.0)  # the observed difference
+    assert tiny.low < 0 < tiny.high == 1.0 and not tiny.significant
+    few = lift(8, 8, 0, 8)  # the interval excludes zero, but 8 accounts per arm are too few to call it
+    assert few.low > 0 and few.high == 1.0 and not few.enough_data and not few.significant
+    assert MIN_ARM_N == 10
+    enough = lift(10, 10, 0, 10)
+    assert enough.low > 0 and enough.enough_data and enough.significant
+    assert lift(0, 12, 6, 12).significant  # a significant loss
+    assert -1.0 <= lift(0, 1, 1, 1).low < lift(0, 1, 1, 1).high <= 1.0
