@@ -21,13 +21,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from plays.catalog import SEVERITY_RANK, Catalog, Step
 from plays.clock import Duration
 from plays.experiments import arm_for
-from plays.triggers import Hit
+from plays.triggers import Hit, occurs_once
 
+NEVER = datetime.max.replace(tzinfo=UTC)
+# How far back a handled occurrence is remembered: every occurrence-bearing trigger looks at most a year
+# back (the latest NPS response within 365 days, a renewal's 180-day window), plus slack.
+OCCURRENCE_MEMORY = timedelta(days=400)
 OPEN_STATES = ("firing", "claimed", "snoozed")
 RESOLVED_STATES = ("done", "false_positive", "expired")
 
@@ -154,6 +158,12 @@ def plan_pass(
         seen.add(fp)
         play = catalog[hit.play_id]
         resolved = last_resolved.get(fp)
+        if resolved is None:
+            quiet_until = None
+        elif occurs_once(hit.reason):  # that occurrence was handled: not again after the cooldown
+            quiet_until = NEVER
+        else:
+            quiet_until = play.cooldown.after(resolved)
         decision = decide(
             hit,
             inhibited_by=play.inhibited_by,
@@ -161,7 +171,7 @@ def plan_pass(
             active_plays=hit_plays[hit.account_id] | open_plays.get(hit.account_id, set()),
             silences=[*silences.get(hit.account_id, ()), *silences.get(None, ())],
             last_resolved_at=resolved,
-            cooldown_until=play.cooldown.after(resolved) if resolved else None,
+            cooldown_until=quiet_until,
             now=now,
         )
         if decision.notify and play.experiment is not None:

@@ -37,6 +37,13 @@ class Hit:
         return fingerprint(self.account_id, self.play_id, self.reason)
 
 
+def occurs_once(reason: str) -> bool:
+    """A reason naming its occurrence (`nps:<response>`, `renewal:<date>`, `window_180:<date>`,
+    `champion_left:<contact>`, `anniversary:2y`) is handled once: after its alert resolves it never
+    fires again, whatever the cooldown; the next occurrence is a new reason."""
+    return ":" in reason
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     reason: str

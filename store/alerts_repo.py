@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from store.id_sets import in_ids, only
@@ -53,12 +53,20 @@ def open_alerts(session: Session, account_ids: Sequence[str] | None = None) -> l
 
 
 def last_resolved(
-    session: Session, since: datetime, account_ids: Sequence[str] | None = None
+    session: Session,
+    since: datetime,
+    account_ids: Sequence[str] | None = None,
+    *,
+    occurrences_since: datetime | None = None,
 ) -> dict[str, datetime]:
-    """fingerprint -> when its latest alert was resolved, for alerts resolved after `since`."""
+    """fingerprint -> when its latest alert was resolved, for alerts resolved after `since`, and for
+    alerts whose reason names an occurrence (`nps:<id>`...) resolved after `occurrences_since`."""
+    recent = Alert.resolved_at >= since
+    if occurrences_since is not None and occurrences_since < since:
+        recent = or_(recent, and_(Alert.resolved_at >= occurrences_since, Alert.reason.contains(":")))
     query = (
         select(Alert.fingerprint, func.max(Alert.resolved_at))
-        .where(Alert.state.not_in(OPEN_ALERT_STATES), Alert.resolved_at >= since)
+        .where(Alert.state.not_in(OPEN_ALERT_STATES), recent)
         .group_by(Alert.fingerprint)
     )
     return {fp: at for fp, at in session.execute(_only(session, query, Alert.account_id, account_ids))}

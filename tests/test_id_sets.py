@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
@@ -70,3 +70,19 @@ def test_mark_seen_sets_last_seen_at_on_the_given_alerts_only(engine: Engine) ->
             for i, seen, at in session.execute(select(Alert.id, Alert.last_seen_at, Alert.updated_at))
         }
     assert stamps == {"alert-0": (later, before), "alert-1": (None, before), "alert-2": (later, before)}
+
+
+def test_last_resolved_remembers_handled_occurrences_past_the_cooldowns(engine: Engine) -> None:
+    aid = _accounts(engine, 1)[0]
+    now = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    ago = datetime(2026, 7, 25, 9, tzinfo=UTC)  # 100 days: past every cooldown, within a year
+    with unit_of_work(engine) as session:
+        for reason in ("nps:R-1", "tickets_7d"):
+            session.add(Alert(id=f"a-{reason}", fingerprint=f"fp-{reason}", play_id="p", account_id=aid,
+                              reason=reason, state="done", fired_at=ago, resolved_at=ago))  # fmt: skip
+    with unit_of_work(engine) as session:
+        recent = alerts_repo.last_resolved(session, now - timedelta(days=30))
+        remembered = alerts_repo.last_resolved(
+            session, now - timedelta(days=30), occurrences_since=now - timedelta(days=400)
+        )
+    assert recent == {} and remembered == {"fp-nps:R-1": ago}

@@ -104,6 +104,28 @@ def test_cooldown_after_resolution(catalog: Catalog) -> None:
     assert len(plan(catalog, [h], FRIDAY + timedelta(days=14), last_resolved=resolved).fire) == 1
 
 
+@pytest.mark.parametrize(
+    ("play", "reason", "next_reason"),
+    [
+        ("renewal_window", "window_180:2027-05-01", "window_120:2027-05-01"),
+        ("renewal_risk", "renewal:2027-05-01", "renewal:2028-05-01"),
+        ("nps_detractor", "nps:R-1", "nps:R-2"),
+        ("champion_departure", "champion_left:c-9", "champion_left:c-8"),
+        ("milestone", "anniversary:2y", "anniversary:5y"),
+    ],
+)
+def test_a_handled_occurrence_never_fires_again(
+    catalog: Catalog, play: str, reason: str, next_reason: str
+) -> None:
+    """The same renewal window, NPS response or departure is still true weeks later; once its alert
+    was resolved it stays handled, past the cooldown. The next occurrence is a new reason and fires."""
+    h = hit(play, reason=reason)
+    resolved = {h.fingerprint: FRIDAY}
+    later = plan(catalog, [h], FRIDAY + timedelta(days=120), last_resolved=resolved)
+    assert later.fire == [] and later.suppressed == {COOLDOWN: 1}
+    assert len(plan(catalog, [hit(play, reason=next_reason)], FRIDAY, last_resolved=resolved).fire) == 1
+
+
 def test_sla_escalates_unclaimed_alert_once_when_due(catalog: Catalog) -> None:
     h = hit()
     due = add_business_days(FRIDAY, 2)

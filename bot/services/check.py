@@ -24,6 +24,7 @@ from plays.catalog import Catalog, Play
 from plays.clock import Clock
 from plays.health import HealthConfig, load_health_config, score
 from plays.lifecycle import (
+    OCCURRENCE_MEMORY,
     AlertState,
     Digest,
     Notice,
@@ -154,7 +155,9 @@ def run_check(
         for s in still_open.values():
             open_plays[s.account_id].add(s.play_id)
         longest = max((p.cooldown.after(now) - now for p in config.catalog), default=timedelta(0))
-        resolved = alerts_repo.last_resolved(session, now - longest, account_ids)
+        resolved = alerts_repo.last_resolved(
+            session, now - longest, account_ids, occurrences_since=now - OCCURRENCE_MEMORY
+        )
         silences: dict[str | None, list[SilenceRule]] = defaultdict(list)
         for rule in alerts_repo.active_silences(session, now):
             silences[rule.account_id].append(
