@@ -30,6 +30,12 @@ class RoleSpell:
     contact_left_on: date | None
 
 
+def _gone_on(r: RoleSpell) -> date | None:
+    """When the role holder was gone: the role ended or the person left the company, the earlier."""
+    ends = [d for d in (r.valid_to, r.contact_left_on) if d is not None]
+    return min(ends) if ends else None
+
+
 @dataclass(frozen=True, slots=True)
 class AccountTimeline:
     account_id: str
@@ -90,8 +96,12 @@ def signals_at(tl: AccountTimeline, day: date, prev_score: int | None = None) ->
         and (r.valid_to is None or r.valid_to > day)
         and (r.contact_left_on is None or r.contact_left_on > day)
     ]
-    ended = [r for r in tl.roles if r.role == "champion" and r.valid_to is not None and r.valid_to <= day]
-    left = max(ended, key=lambda r: (r.valid_to, r.contact_id)) if ended else None
+    ended = [
+        (gone, r.contact_id)
+        for r in tl.roles
+        if r.role == "champion" and r.valid_from <= day and (gone := _gone_on(r)) is not None and gone <= day
+    ]
+    left = max(ended) if ended else None
     return AccountSignals(
         account_id=tl.account_id,
         as_of=day,
@@ -109,7 +119,7 @@ def signals_at(tl: AccountTimeline, day: date, prev_score: int | None = None) ->
         nps_id=latest[2] if latest else None,
         engaged_stakeholders=len({r.contact_id for r in current}),
         has_champion=any(r.role == "champion" for r in current),
-        champion_left_contact=left.contact_id if left else None,
-        champion_left_on=left.valid_to if left else None,
+        champion_left_contact=left[1] if left else None,
+        champion_left_on=left[0] if left else None,
         prev_score=prev_score,
     )

@@ -147,14 +147,25 @@ def fetch_inputs(
         r[0]: r for r in conn.execute(_only(current, sr.account_id, ids).group_by(sr.account_id))
     }
 
-    ended = select(
-        sr.account_id,
-        sr.contact_id,
-        sr.valid_to,
-        func.row_number()
-        .over(partition_by=sr.account_id, order_by=(sr.valid_to.desc(), sr.contact_id.desc()))
-        .label("rn"),
-    ).where(sr.role == "champion", sr.valid_to.is_not(None), sr.valid_to <= as_of)
+    # A champion is gone when the role ends or the person leaves the company (a CRM may record the
+    # departure on the contact and leave the role open), whichever comes first.
+    left = Contact.left_company_at
+    gone_on = case(
+        (and_(sr.valid_to.is_not(None), or_(left.is_(None), sr.valid_to <= left)), sr.valid_to),
+        else_=left,
+    )
+    ended = (
+        select(
+            sr.account_id,
+            sr.contact_id,
+            gone_on.label("valid_to"),
+            func.row_number()
+            .over(partition_by=sr.account_id, order_by=(gone_on.desc(), sr.contact_id.desc()))
+            .label("rn"),
+        )
+        .join(Contact, Contact.id == sr.contact_id)
+        .where(sr.role == "champion", sr.valid_from <= as_of, gone_on.is_not(None), gone_on <= as_of)
+    )
     rows.champion_left = {
         r[0]: r
         for r in conn.execute(

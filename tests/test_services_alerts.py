@@ -12,13 +12,17 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.services import alerts
+from bot.services.backtest import _timelines
 from bot.services.check import run_check, run_sweep
 from bot.services.effectiveness import play_effectiveness
 from bot.services.errors import InvalidInput, InvalidTransition, NotFound
+from bot.services.signals import build_signals
 from plays.catalog import Catalog, load_catalog
 from plays.clock import FakeClock
+from plays.timeline import signals_at
 from sandbox.portfolio import generate
 from sandbox.store_loader import load_portfolio
+from store.history import load_history
 from store.models import (
     Account,
     Alert,
@@ -31,7 +35,7 @@ from store.models import (
     Silence,
     StakeholderRole,
 )
-from store.scoring_inputs import changed_accounts
+from store.scoring_inputs import changed_accounts, fetch_inputs
 from store.uow import unit_of_work
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -392,3 +396,39 @@ def test_two_outcomes_logged_at_once_write_back_once(store: tuple[Engine, FakeCl
     for alert_id in ids:
         assert _count(engine, Outcome, Outcome.alert_id == alert_id) == 1
     assert _count(engine, OutboxItem, OutboxItem.kind == "outcome_activity") == len(ids)
+
+
+def test_a_champion_who_left_the_company_with_the_role_still_open_triggers_departure(
+    store: tuple[Engine, FakeClock], catalog: Catalog
+) -> None:
+    """HubSpot records a departure on the contact and may leave the champion label on: the live pass
+    and the backtest's replay both see the champion gone from that day."""
+    engine, clock = store
+    left_on = START.date() - timedelta(days=2)
+    with unit_of_work(engine) as s:
+        role = s.scalars(
+            select(StakeholderRole).where(
+                StakeholderRole.role == "champion",
+                StakeholderRole.valid_to.is_(None),
+                StakeholderRole.account_id.not_in(
+                    select(Alert.account_id).where(Alert.play_id == "champion_departure")
+                ),
+            )
+        ).first()
+        assert role is not None
+        contact = s.get(Contact, role.contact_id)
+        assert contact is not None
+        contact.left_company_at = left_on
+        account_id, contact_id = role.account_id, role.contact_id
+    clock.advance(hours=1)
+    run_check(engine, catalog, clock)
+    with unit_of_work(engine) as s:
+        fired = s.scalars(
+            select(Alert).where(Alert.account_id == account_id, Alert.play_id == "champion_departure")
+        ).one()
+        live = {x.account_id: x for x in build_signals(fetch_inputs(s, START.date()))}[account_id]
+        timelines, _ = _timelines(load_history(s, START.date() - timedelta(weeks=10)))
+    assert fired.reason == f"champion_left:{contact_id}"
+    assert (live.champion_left_contact, live.champion_left_on) == (contact_id, left_on)
+    replayed = signals_at(next(t for t in timelines if t.account_id == account_id), START.date())
+    assert (replayed.champion_left_contact, replayed.champion_left_on) == (contact_id, left_on)
