@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine
 
@@ -44,6 +44,15 @@ class BacktestReport:
     seconds: float = 0.0
 
 
+def _contract_start(account: Any, deals: list[Any]) -> date | None:
+    """The account's contract start, else the close date of its first won new-business deal. Renewal and
+    expansion deals never count: a store holding only the renewal would start the account in the future."""
+    if account.contract_start is not None:
+        return cast(date, account.contract_start)
+    won = [d.close_date for d in deals if d.kind == "new_business" and d.is_closed and d.is_won]
+    return min(won, default=None)
+
+
 def _timelines(history: dict[str, Any]) -> tuple[list[AccountTimeline], list[RenewalOutcome]]:
     timelines, outcomes = [], []
     for a in history["accounts"]:
@@ -58,7 +67,7 @@ def _timelines(history: dict[str, Any]) -> tuple[list[AccountTimeline], list[Ren
             AccountTimeline(
                 account_id=a.id,
                 arr=float(a.arr) if a.arr is not None else None,
-                contract_start=min((d.close_date for d in deals), default=a.contract_start),
+                contract_start=_contract_start(a, deals),
                 renewal_dates=tuple(sorted(renewals)),
                 usage=tuple(
                     UsagePoint(u.day, u.active, u.key_feature_events, u.licensed_seats)
