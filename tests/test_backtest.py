@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import Engine, create_engine
 
 from bot.services import backtest
-from bot.services.backtest import _timelines, run_backtest
+from bot.services.backtest import _refire_day, _timelines, run_backtest
 from bot.services.signals import build_signals
+from plays.backtest import PlayScore
 from plays.catalog import load_catalog
+from plays.clock import Duration
 from plays.timeline import signals_at
 from sandbox.portfolio import DEFAULT_AS_OF, generate
 from sandbox.store_loader import load_portfolio
@@ -79,6 +81,35 @@ def _declining_account(dip_weeks: set[int]) -> dict[str, Any]:
         "nps": {},
         "roles": {},
     }
+
+
+def _usage_decline_score(monkeypatch: pytest.MonkeyPatch, history: dict[str, Any]) -> PlayScore:
+    monkeypatch.setattr(backtest, "load_history", lambda session, since: history)
+    report = run_backtest(create_engine("sqlite://"), load_catalog(), END, weeks=52, horizon_days=60)
+    return next(p for p in report.plays if p.play_id == "usage_decline")
+
+
+@pytest.mark.parametrize("early_dip", [True, False], ids=["dipped_early_and_recovered", "one_decline"])
+def test_a_decline_before_churn_counts_even_after_an_earlier_recovered_dip(
+    monkeypatch: pytest.MonkeyPatch, early_dip: bool
+) -> None:
+    late = set(range(40, 47))  # the decline in the last weeks before the churn
+    score = _usage_decline_score(
+        monkeypatch, _declining_account(late | ({3, 4, 5, 6} if early_dip else set()))
+    )
+    assert (score.flagged, score.true_positives, score.recall) == (1, 1, 1.0)
+    assert score.median_lead_days is not None and 30 <= score.median_lead_days <= 42
+
+
+def test_a_fingerprint_fires_again_once_its_alert_expired_and_the_cooldown_passed() -> None:
+    play = load_catalog()["usage_decline"]  # expires after 21 days, then a 14-day cooldown
+    fired = date(2026, 3, 2)
+    assert _refire_day(play, "two_week_decline", fired) == fired + (
+        timedelta(seconds=play.expire_after.seconds) + timedelta(seconds=play.cooldown.seconds)
+    )
+    slow = dataclasses.replace(play, expire_after=Duration(business_days=5), cooldown=Duration(seconds=86400))
+    assert _refire_day(slow, "two_week_decline", date(2026, 3, 6)) == date(2026, 3, 14)  # Fri -> Fri -> Sat
+    assert _refire_day(play, "renewal:2026-09-01", fired) == date.max  # once per occurrence
 
 
 def test_contract_start_never_comes_from_a_renewal_or_expansion_deal() -> None:

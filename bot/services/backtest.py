@@ -11,18 +11,18 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Engine
 
 from plays.backtest import PlayScore, RenewalOutcome, auc, score_play
-from plays.catalog import Catalog
+from plays.catalog import Catalog, Play
 from plays.health import HealthConfig, load_health_config, score
 from plays.segments import SegmentConfig, load_segment_config, segment
 from plays.signals import WEEKS
 from plays.timeline import AccountTimeline, RoleSpell, UsagePoint, signals_at
-from plays.triggers import evaluate
+from plays.triggers import evaluate, occurs_once
 from store.history import load_history
 from store.uow import unit_of_work
 
@@ -42,6 +42,16 @@ class BacktestReport:
     plays: list[PlayScore] = field(default_factory=list)
     first_alert_lead_days: float | None = None  # median days from the first risk alert to churn
     seconds: float = 0.0
+
+
+def _refire_day(play: Play, reason: str, fired: date) -> date:
+    """The first day a fingerprint fired on `fired` may fire again, as the live lifecycle would let it
+    with nobody acting on the alert: once the alert has expired and the play's cooldown has passed. A
+    reason naming its occurrence (`renewal:<date>`, `nps:<response>`...) fires once per occurrence."""
+    if occurs_once(reason):
+        return date.max
+    expired = play.expire_after.after(datetime(fired.year, fired.month, fired.day, tzinfo=UTC))
+    return play.cooldown.after(expired).date()
 
 
 def _contract_start(account: Any, deals: list[Any]) -> date | None:
@@ -105,7 +115,7 @@ def run_backtest(
     gone = {o.account_id: o.on for o in all_outcomes if o.churned}
     scores: dict[str, dict[date, int]] = defaultdict(dict)
     fires: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
-    seen: set[str] = set()
+    quiet_until: dict[str, date] = {}  # fingerprint -> first day it may fire again
     for week in range(weeks):
         day = start + timedelta(weeks=week)
         for tl in timelines:
@@ -118,9 +128,10 @@ def run_backtest(
             h = score(s, hc)
             scores[tl.account_id][day] = h.score
             for hit in evaluate(catalog, s, h, segment(s, h.band, sc)):
-                if hit.fingerprint not in seen:  # an alert fires once per fingerprint (dedup)
-                    seen.add(hit.fingerprint)
-                    fires[hit.play_id][hit.account_id].append(day)
+                if day < quiet_until.get(hit.fingerprint, day):
+                    continue  # its alert is still open (dedup), or in its cooldown
+                fires[hit.play_id][hit.account_id].append(day)
+                quiet_until[hit.fingerprint] = _refire_day(catalog[hit.play_id], hit.reason, day)
     risk, positive = [], []
     for o in outcomes:
         by_day = scores.get(o.account_id, {})
