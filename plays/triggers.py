@@ -61,6 +61,11 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+# One reason for either rule: a drop that first meets the month-over-month rule and a week later the
+# two-week rule too is one decline, so one open alert (the rule that matched is in `details["rule"]`).
+DECLINE = "decline"
+
+
 def usage_decline(p: Mapping[str, Any], s: AccountSignals, h: Health) -> list[Finding]:
     out = []
     wau = s.weeks()
@@ -73,9 +78,13 @@ def usage_decline(p: Mapping[str, Any], s: AccountSignals, h: Health) -> list[Fi
         if d0 > limit and d1 > limit:
             out.append(
                 Finding(
-                    "two_week_decline",
+                    DECLINE,
                     f"weekly active users −{d1:.0%} and −{d0:.0%} in the last two weeks vs the month before",
-                    {"decline_last_week": round(d0, 4), "decline_week_before": round(d1, 4)},
+                    {
+                        "rule": "two_week_decline",
+                        "decline_last_week": round(d0, 4),
+                        "decline_week_before": round(d1, 4),
+                    },
                 )
             )
     if w0 is not None and w4:
@@ -90,9 +99,9 @@ def usage_decline(p: Mapping[str, Any], s: AccountSignals, h: Health) -> list[Fi
         elif drop >= p["wau_mom_drop"] - 1e-9:
             out.append(
                 Finding(
-                    "wau_mom_drop",
+                    DECLINE,
                     f"weekly active users −{drop:.0%} vs 4 weeks ago ({w4} → {w0})",
-                    {"drop": round(drop, 4)},
+                    {"rule": "wau_mom_drop", "drop": round(drop, 4)},
                 )
             )
     return out

@@ -21,28 +21,47 @@ def reasons(catalog: Catalog, play_id: str, s: object, h: object = None) -> list
     return [hit.reason for hit in evaluate_play(catalog[play_id], s, h or health())]  # type: ignore[arg-type]
 
 
+def rules(catalog: Catalog, s: object) -> list[str]:
+    """Which usage-decline rule matched (both share the reason `decline`)."""
+    return [str(hit.details["rule"]) for hit in evaluate_play(catalog["usage_decline"], s, health())]  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(("weekly", "fires"), [(71, False), (70, False), (69, True)])
 def test_usage_decline_two_weeks_29_vs_31_percent(catalog: Catalog, weekly: int, fires: bool) -> None:
     s = signals(wau=(weekly, weekly, 100, 100, 100, 100, 100, 100))
-    assert ("two_week_decline" in reasons(catalog, "usage_decline", s)) is fires
+    assert ("two_week_decline" in rules(catalog, s)) is fires
 
 
 def test_usage_decline_needs_both_weeks(catalog: Catalog) -> None:
     s = signals(wau=(60, 75, 100, 100, 100, 100, 100, 100))
-    assert "two_week_decline" not in reasons(catalog, "usage_decline", s)
+    assert "two_week_decline" not in rules(catalog, s)
 
 
 @pytest.mark.parametrize(("latest", "fires"), [(61, False), (60, True), (40, True)])
 def test_usage_decline_wau_month_over_month(catalog: Catalog, latest: int, fires: bool) -> None:
     s = signals(wau=(latest, 95, 95, 95, 100, 100, 100, 100))
-    assert ("wau_mom_drop" in reasons(catalog, "usage_decline", s)) is fires
+    assert ("wau_mom_drop" in rules(catalog, s)) is fires
 
 
 def test_usage_decline_meeting_both_rules_is_one_alert(catalog: Catalog) -> None:
     s = signals(wau=(40, 50, 100, 100, 100, 100, 100, 100))
     hits = evaluate_play(catalog["usage_decline"], s, health())  # type: ignore[arg-type]
-    assert [h.reason for h in hits] == ["two_week_decline"]
+    assert [(h.reason, h.details["rule"]) for h in hits] == [("decline", "two_week_decline")]
     assert "vs 4 weeks ago" in hits[0].summary
+
+
+def test_a_decline_that_meets_the_second_rule_a_week_later_keeps_its_one_alert(catalog: Catalog) -> None:
+    """First only the month-over-month drop holds; a week later the two-week rule holds too. It is the
+    same decline: the same fingerprint, so the open alert is refreshed rather than a second one fired."""
+    first = evaluate_play(
+        catalog["usage_decline"], signals(wau=(50, 100, 100, 100, 100, 100, 100, 100)), health()
+    )  # type: ignore[arg-type]
+    later = evaluate_play(
+        catalog["usage_decline"], signals(wau=(50, 50, 100, 100, 100, 100, 100, 100)), health()
+    )  # type: ignore[arg-type]
+    assert [h.details["rule"] for h in first] == ["wau_mom_drop"]
+    assert [h.details["rule"] for h in later] == ["two_week_decline"]
+    assert first[0].fingerprint == later[0].fingerprint
 
 
 @pytest.mark.parametrize(("tickets", "fires"), [(2, False), (3, True)])
