@@ -11,9 +11,13 @@ highest SystemModstamp seen so far, committed with the page's rows by the runner
 from the last committed page. The next run starts `overlap` before the cursor to catch writes that
 committed late in Salesforce; re-reading a record is harmless because every write is an upsert.
 
-Deleted records mark their store row `is_deleted`; a deleted OpportunityContactRole closes the
-stakeholder role (valid_to = the day it was deleted). Streams run parents first (STREAM_ORDER) because
-child rows reference their parents' rows.
+Deleted records mark their store row `is_deleted`. An OpportunityContactRole is a spell of a stakeholder
+role (valid_from/valid_to) kept under the record's Id (`crm_id`); each page is compared with the spells
+open under its Ids (one query per Salesforce page, `_open_spells`): a record whose account, contact or
+role changed closes its spell on the day of the change (SystemModstamp) and opens the new one from that
+day; a deleted record, or one whose role is now untracked (mapped to null), closes it; an unchanged
+record leaves it as it is. Streams run parents first (STREAM_ORDER) because child rows reference their
+parents' rows.
 """
 
 from __future__ import annotations
@@ -23,13 +27,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from connectors.errors import ConfigurationError
 from connectors.salesforce.api import SalesforceApi
-from connectors.salesforce.mapping import SOURCE, EntityMapping, RecordMapper, field_values, load_mapping
+from connectors.salesforce.mapping import (
+    SOURCE,
+    EntityMapping,
+    RecordMapper,
+    field_value,
+    field_values,
+    load_mapping,
+)
 from connectors.sync import Page, RunResult, TableWrite, merge_pages, run_streams
 from store import keys
 from store.base import Base
+from store.id_sets import in_ids
 from store.models import Account, Contact, Deal, StakeholderRole, Ticket
 
 STREAM_ORDER = ("Account", "Contact", "Opportunity", "OpportunityContactRole", "Case")
@@ -41,6 +54,7 @@ _ENTITY = {
     "Case": ("ticket", Ticket, keys.ticket_key),
 }
 ROLE_CONFLICT = ("account_id", "contact_id", "role", "valid_from")
+_SPELL = ("account_id", "contact_id", "role")  # what a contact role says; a change of any ends its spell
 
 
 def _parse(stamp: str) -> datetime:
@@ -63,6 +77,7 @@ class SObjectStream:
     overlap: timedelta = timedelta(minutes=5)
     source: str = SOURCE
     records_per_commit: int = 10_000  # Salesforce pages (2,000 records) written per transaction, merged
+    engine: Engine | None = None  # the store, read for the open role spells (`sync_salesforce` sets it)
 
     def __post_init__(self) -> None:
         self.mapper = RecordMapper(self.mapping)
@@ -102,6 +117,7 @@ class SObjectStream:
     def _page(self, records: list[dict[str, Any]]) -> Page:
         page = Page(records_read=len(records))
         now = datetime.now(UTC)
+        read = records
         if self.key is not None:
             deleted = [self.key(SOURCE, r["Id"]) for r in records if r["IsDeleted"]]
             if deleted:
@@ -123,15 +139,9 @@ class SObjectStream:
             )
         page.writes.extend(_parent_stubs(parents, now))
         if self.key is None:
-            for row, record in zip(rows, records, strict=True):
-                row.update(
-                    source=SOURCE,
-                    crm_id=record["Id"],
-                    recorded_by=None,
-                    valid_to=_parse(record["SystemModstamp"]).date() if record["IsDeleted"] else None,
-                )
+            spells = self._spells(read, rows, records)
             page.writes.append(
-                TableWrite(self.model, _dedupe_roles(rows), ROLE_CONFLICT, ("valid_to", "crm_id", "source"))
+                TableWrite(self.model, _dedupe_roles(spells), ROLE_CONFLICT, ("valid_to", "crm_id", "source"))
             )
         else:
             key = self.key
@@ -147,6 +157,77 @@ class SObjectStream:
                 )
             page.writes.append(TableWrite(self.model, rows))
         return page
+
+    def _spells(
+        self, read: list[dict[str, Any]], rows: list[dict[str, Any]], records: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Role rows for a page of contact roles (`read`; `rows` mapped from `records`), the spells they
+        close included, from the spells open under the same Ids.
+
+        A record rejected for another reason than an untracked role (an unknown picklist value) leaves
+        its spell open: it is reported, and a mapping mistake must not end every champion's spell."""
+        stored = self._open_spells([r["Id"] for r in read])
+        out: list[dict[str, Any]] = []
+        for row, record in zip(rows, records, strict=True):
+            day = _parse(record["SystemModstamp"]).date()
+            row.update(
+                source=SOURCE,
+                crm_id=record["Id"],
+                recorded_by=None,
+                valid_to=day if record["IsDeleted"] else None,
+            )
+            spells = stored.pop(record["Id"], [])
+            kept = next((s for s in spells if all(s[c] == row[c] for c in _SPELL)), None)
+            out.extend({**s, "valid_to": day} for s in spells if s is not kept)
+            if kept is not None:
+                row["valid_from"] = kept["valid_from"]  # the same spell: rewritten as it is
+            elif spells:
+                if record["IsDeleted"]:
+                    continue  # changed, then deleted: ending the spell it had is all there is to do
+                row["valid_from"] = day  # the new spell starts with the change
+            out.append(row)
+        if stored:  # records without a row: a deleted one or an untracked role ends its spell
+            ended = {r["Id"]: r for r in read if r["Id"] in stored and (r["IsDeleted"] or self._untracked(r))}
+            for crm_id, record in ended.items():
+                day = _parse(record["SystemModstamp"]).date()
+                out.extend({**s, "valid_to": day} for s in stored[crm_id])
+        return out
+
+    def _untracked(self, record: dict[str, Any]) -> bool:
+        """Whether the record's role is a known value mapped to null (not one the store tracks)."""
+        picklist = self.mapping.picklists.get("role") or {}
+        value = field_value(record, next(f.sf_field for f in self.mapping.fields if f.column == "role"))
+        return isinstance(value, str) and value in picklist and picklist[value] is None
+
+    def _open_spells(self, crm_ids: list[str]) -> dict[str | None, list[dict[str, Any]]]:
+        """The open Salesforce role spells stored under `crm_ids` (one query, through the open-spell index).
+
+        Read ahead of the writer, which may still be writing earlier pages: those name other records
+        (one query names a record once), so what they write is not what is read here."""
+        if self.engine is None:
+            raise ConfigurationError(f"the {self.name} stream compares with the store: it needs an engine")
+        sr = StakeholderRole
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(sr.account_id, sr.contact_id, sr.role, sr.valid_from, sr.crm_id)
+                .where(sr.source == SOURCE, sr.valid_to.is_(None), in_ids(sr.crm_id, crm_ids, conn.dialect))
+                .order_by(sr.valid_from)
+            ).all()
+        out: dict[str | None, list[dict[str, Any]]] = {}
+        for account_id, contact_id, role, valid_from, crm_id in found:
+            out.setdefault(crm_id, []).append(
+                {
+                    "account_id": account_id,
+                    "contact_id": contact_id,
+                    "role": role,
+                    "valid_from": valid_from,
+                    "source": SOURCE,
+                    "crm_id": crm_id,
+                    "recorded_by": None,
+                    "valid_to": None,
+                }
+            )
+        return out
 
 
 def _parent_stubs(parents: dict[str, dict[str, str]], now: datetime) -> list[TableWrite]:
@@ -211,6 +292,8 @@ def sync_salesforce(
     on_page: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
     """Run the streams in order (see `connectors.sync.run_streams`)."""
+    for stream in streams:
+        stream.engine = engine
     return run_streams(engine, streams, full=full, on_page=on_page)
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.base import Base
@@ -78,6 +78,9 @@ class Deal(SyncedMixin, Base):
 STAKEHOLDER_ROLES = ("champion", "exec_sponsor", "admin", "finance", "user")
 
 
+_OPEN_SPELL = text("valid_to IS NULL")
+
+
 class StakeholderRole(Base):
     """A contact's role at an account over a validity period; a champion change closes one and opens one."""
 
@@ -85,6 +88,15 @@ class StakeholderRole(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "contact_id", "role", "valid_from"),
         Index("ix_stakeholder_roles_current", "account_id", "role", "valid_to"),
+        # the open spell of a CRM record (an OpportunityContactRole), found by the record's id when the
+        # record arrives again; not unique: HubSpot names a company-contact pair once for all its roles
+        Index(
+            "ix_stakeholder_roles_open_crm_id",
+            "source",
+            "crm_id",
+            sqlite_where=_OPEN_SPELL,
+            postgresql_where=_OPEN_SPELL,
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
