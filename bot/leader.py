@@ -12,7 +12,11 @@ import os
 from pathlib import Path
 from typing import Any, Protocol
 
+import structlog
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+
+log = structlog.get_logger(__name__)
 
 # An arbitrary, fixed 63-bit key naming "retainer scheduler" among advisory locks.
 ADVISORY_LOCK_KEY = 0x7265_7461_696E_6572 & 0x7FFF_FFFF_FFFF_FFFF
@@ -38,8 +42,17 @@ class PostgresAdvisoryLock:
         return self._conn is not None
 
     def try_acquire(self) -> bool:
+        """Take the lock, or confirm this process still holds it. A session-level advisory lock lives
+        as long as its session: if PostgreSQL restarted or the connection was cut, the server freed
+        the lock (another replica may hold it now), so a dead connection means leadership is lost."""
         if self._conn is not None:
-            return True
+            try:
+                self._conn.execute(text("SELECT 1")).scalar()
+                self._conn.commit()
+                return True
+            except DBAPIError:
+                log.warning("leader.connection_lost")
+                self._drop()
         conn = self._engine.connect()
         got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}).scalar())
         conn.commit()
@@ -55,9 +68,19 @@ class PostgresAdvisoryLock:
         try:
             self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
             self._conn.commit()
+        except DBAPIError:  # the session is gone, and the server freed its locks with it
+            log.info("leader.released_with_session")
         finally:
-            self._conn.close()
-            self._conn = None
+            self._drop()
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.invalidate()
+                conn.close()
+            except DBAPIError:
+                pass
 
 
 class FileLock:

@@ -7,6 +7,7 @@ A failing job is logged with its name and traceback and runs again at its next i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -41,27 +42,48 @@ class LeaderScheduler:
             self.elect, "interval", seconds=election_every.total_seconds(), id="election", coalesce=True
         )
         self._jobs_added = False
+        self._electing = threading.RLock()
 
     @property
     def is_leader(self) -> bool:
         return self._lock.held
 
     def elect(self) -> bool:
-        """Try to become leader; on success schedule the jobs. Returns whether this process leads."""
-        if self._lock.try_acquire() and not self._jobs_added:
-            for job in self._jobs:
-                self._scheduler.add_job(
-                    job.func,
-                    "interval",
-                    seconds=job.every.total_seconds(),
-                    id=job.name,
-                    name=job.name,
-                    max_instances=1,
-                    coalesce=True,
-                )
-            self._jobs_added = True
-            log.info("scheduler.leader", jobs=[j.name for j in self._jobs])
-        return self._lock.held
+        """Try to become (or stay) leader: schedule the jobs on winning, unschedule them on losing.
+        Returns whether this process leads."""
+        with self._electing:
+            leads = self._lock.try_acquire()
+            if leads and not self._jobs_added:
+                for job in self._jobs:
+                    self._scheduler.add_job(
+                        self._guarded(job),
+                        "interval",
+                        seconds=job.every.total_seconds(),
+                        id=job.name,
+                        name=job.name,
+                        max_instances=1,
+                        coalesce=True,
+                    )
+                self._jobs_added = True
+                log.info("scheduler.leader", jobs=[j.name for j in self._jobs])
+            elif not leads and self._jobs_added:
+                for job in self._jobs:
+                    self._scheduler.remove_job(job.name)
+                self._jobs_added = False
+                log.warning("scheduler.leadership_lost", jobs=[j.name for j in self._jobs])
+            return leads
+
+    def _guarded(self, job: Job) -> Callable[[], object]:
+        """The job, run only after confirming this process still leads (another replica may have
+        taken over since the last election, e.g. after the database dropped our session)."""
+
+        def run() -> object:
+            if not self.elect():
+                log.warning("scheduler.job_skipped_not_leader", job=job.name)
+                return None
+            return job.func()
+
+        return run
 
     def run_now(self, name: str) -> object:
         """Run one job synchronously (the demo's time travel and `retainer check` use this)."""
@@ -79,7 +101,10 @@ class LeaderScheduler:
 
     def shutdown(self) -> None:
         self._scheduler.shutdown(wait=True)
-        self._lock.release()
+        try:
+            self._lock.release()
+        except Exception as exc:  # stopping must go on: the lock dies with the process anyway
+            log.warning("scheduler.release_failed", error=repr(exc))
 
     def _on_error(self, event: JobExecutionEvent) -> None:
         log.error(

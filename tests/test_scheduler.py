@@ -6,7 +6,8 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import Engine
+import pytest
+from sqlalchemy import Engine, text
 
 from bot.leader import leader_lock_for
 from bot.scheduler import Job, LeaderScheduler
@@ -65,3 +66,41 @@ def test_run_now_runs_a_job_synchronously(engine: Engine) -> None:
     scheduler = LeaderScheduler(leader_lock_for(engine), [Job("answer", timedelta(hours=1), lambda: 42)])
     assert scheduler.run_now("answer") == 42
     assert scheduler.job_names() == ["answer"]
+
+
+def test_a_leader_whose_database_session_died_stops_running_jobs(engine: Engine, db_url: str) -> None:
+    """PostgreSQL frees a session's advisory lock when the session ends (a restart, a cut connection):
+    another replica then leads, and the old leader unschedules its jobs instead of running them too."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite's flock dies only with the process")
+    runs: dict[str, int] = {"a": 0, "b": 0}
+
+    def count(name: str):  # type: ignore[no-untyped-def]
+        def run() -> None:
+            runs[name] += 1
+
+        return run
+
+    other_engine = make_engine(db_url)
+    first = LeaderScheduler(leader_lock_for(engine), [Job("tick", timedelta(hours=1), count("a"))])
+    second = LeaderScheduler(leader_lock_for(other_engine), [Job("tick", timedelta(hours=1), count("b"))])
+    try:
+        assert first.elect() and not second.elect()
+        with engine.connect() as admin:  # the leader's session is terminated under it
+            admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+                )
+            )
+        assert second.elect()  # the lock was freed with the session
+        assert not first.elect() and not first.is_leader
+        assert first._scheduler.get_job("tick") is None  # its jobs are unscheduled
+        guarded = second._scheduler.get_job("tick")
+        assert guarded is not None
+        guarded.func()
+        assert runs == {"a": 0, "b": 1}
+    finally:
+        first._lock.release()
+        second._lock.release()
+        other_engine.dispose()
