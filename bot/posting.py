@@ -59,6 +59,7 @@ class FlushReport:
 
 
 DigestBuilder = Callable[[str, Sequence[Outgoing]], Outgoing]
+RECORD_ATTEMPTS = 3
 
 
 class PostQueue:
@@ -133,6 +134,10 @@ class PostQueue:
                 response = self._client.chat_postMessage(
                     channel=message.channel, text=message.text, blocks=message.blocks
                 )
+            except (OSError, TimeoutError) as exc:  # unreachable or timed out: this message only
+                report.failed.append((message.key, repr(exc)))
+                log.warning("slack.post_failed", channel=message.channel, key=message.key, error=repr(exc))
+                return
             except SlackApiError as exc:
                 self._last_post[message.channel] = self._clock()
                 if exc.response.status_code == 429 and attempt < self._max_retries:
@@ -149,5 +154,21 @@ class PostQueue:
             report.posted += 1
             report.posts_by_channel.setdefault(message.channel, []).append(now)
             if message.on_posted is not None:
-                message.on_posted(str(response["channel"]), str(response["ts"]))
+                self._record(message, str(response["channel"]), str(response["ts"]), report)
             return
+
+    def _record(self, message: Outgoing, channel: str, ts: str, report: FlushReport) -> None:
+        """Record what Slack accepted. The store may be briefly busy (a long sync holds SQLite's write
+        lock): retry a few times, since a post that is never recorded would be posted again later.
+        Whatever happens, the rest of the queue is still posted."""
+        assert message.on_posted is not None
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                message.on_posted(channel, ts)
+                return
+            except Exception as exc:
+                if attempt + 1 < RECORD_ATTEMPTS:
+                    self._sleep(0.5 * (attempt + 1))
+                    continue
+                report.failed.append((message.key, f"posted as {ts} but not recorded: {exc!r}"))
+                log.error("slack.record_failed", channel=channel, ts=ts, key=message.key, error=repr(exc))

@@ -5,7 +5,7 @@ alerts' own messages alone. Runs with the product's default digest threshold (5)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import OperationalError
 
 from bot.posting import Outgoing, PostQueue
 from bot.services.check import run_sweep
@@ -201,3 +202,31 @@ def test_the_post_queue_never_mixes_kinds_in_one_digest(office: Office) -> None:
     report = queue.flush()
     assert built == [("alert", 6)] and report.posted == 3 and report.digested == 6
     assert [m["text"] for m in office.dms("CCSM001")] == ["6 alert", "step 0", "step 1"]
+
+
+def test_a_post_slack_accepted_but_the_store_could_not_record_does_not_stop_the_queue(
+    office: Office,
+) -> None:
+    """Recording is retried (the store may be busy for a moment); if it keeps failing, that message is
+    reported and every other message is still posted."""
+    recorded: list[str] = []
+    busy = {"flaky": 1, "broken": 99}
+
+    def record(key: str) -> Callable[[str, str], None]:
+        def on_posted(_channel: str, ts: str) -> None:
+            if busy[key] > 0:
+                busy[key] -= 1
+                raise OperationalError("UPDATE alerts", {}, Exception("database is locked"))
+            recorded.append(key)
+
+        return on_posted
+
+    naps: list[float] = []
+    queue = PostQueue(office.client, digest_builder=lambda c, m: m[0], min_interval=0.0, sleep=naps.append)
+    queue.submit(Outgoing("CCSM001", "flaky", [], record("flaky"), key="flaky"))
+    queue.submit(Outgoing("CCSM001", "broken", [], record("broken"), key="broken"))
+    queue.submit(Outgoing("CCSM000", "other channel", [], key="other"))
+    report = queue.flush()
+    assert report.posted == 3 and recorded == ["flaky"]
+    assert [key for key, _ in report.failed] == ["broken"] and "not recorded" in report.failed[0][1]
+    assert len(naps) == 1 + 2  # one retry for the flaky record, two for the broken one
