@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
@@ -28,16 +29,24 @@ class Running:
         return f"{self.http.url}/slack/events" if self.socket_mode is None else None
 
     def stop(self) -> None:
-        if self.container.scheduler is not None:
-            self.container.scheduler.shutdown()
-        self.http.stop()
-        if self.container.scoring_pool is not None:
-            self.container.scoring_pool.close()
-        if self.container.after_ack is not None:
-            self.container.after_ack.stop()
-        if self.socket_mode is not None:
-            self.socket_mode.close()  # type: ignore[attr-defined]
-        self.container.engine.dispose()
+        """Stop taking work first (the socket, then HTTP), then finish what was acked, then the jobs.
+        Each step runs even if an earlier one failed (logged), so a stop never leaves half the bot."""
+        c = self.container
+        steps: list[tuple[str, Callable[[], object] | None]] = [
+            ("socket_mode", getattr(self.socket_mode, "close", None)),
+            ("http", self.http.stop),
+            ("after_ack", c.after_ack.stop if c.after_ack is not None else None),
+            ("scheduler", c.scheduler.shutdown if c.scheduler is not None else None),
+            ("scoring_pool", c.scoring_pool.close if c.scoring_pool is not None else None),
+            ("engine", c.engine.dispose),
+        ]
+        for name, step in steps:
+            if step is None:
+                continue
+            try:
+                step()
+            except Exception as exc:
+                log.error("bot.stop_step_failed", step=name, error=repr(exc))
 
 
 def start(container: Container, *, host: str = "127.0.0.1", port: int | None = None) -> Running:

@@ -119,3 +119,14 @@ def test_a_listener_that_fails_does_not_end_its_worker() -> None:
     runner.start(ran.set, _request())
     assert ran.wait(WAIT)
     runner.stop()
+
+
+def test_work_acked_while_stopping_still_runs() -> None:
+    """Slack keeps delivering while the bot shuts down: what was acked after `stop` began is run in the
+    acking thread instead of waiting in a queue no worker will read."""
+    runner = QueuedLazyRunner(LOG, workers=1)
+    ran: list[str] = []
+    runner.start(lambda: ran.append("before"), _request())
+    runner.stop()
+    runner.start(lambda: ran.append("after"), _request())
+    assert ran == ["before", "after"] and runner.pending() == 0

@@ -98,15 +98,20 @@ class QueuedLazyRunner(LazyListenerRunner):
             threading.Thread(target=self._work, name=f"slack-work-{i}", daemon=True) for i in range(workers)
         ]
         self._started = False
+        self._stopped = False
         self._lock = threading.Lock()
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         job = build_runnable_function(func=function, logger=self.logger, request=request)
         with self._lock:
+            stopped = self._stopped
             if not self._started:
                 self._started = True
                 for worker in self._workers:
                     worker.start()
+        if stopped:  # acked while shutting down: no worker is left to take it, so run it here
+            job()
+            return
         self._jobs.put(_Job(self._clock() + self._max_defer, job))
 
     def pending(self) -> int:
@@ -121,6 +126,7 @@ class QueuedLazyRunner(LazyListenerRunner):
         """Run what is queued, then end the workers."""
         with self._lock:
             started, self._started = self._started, True  # no worker starts after this
+            self._stopped = True  # work acked from now on runs in the acking thread
         if not started:
             return
         for _ in self._workers:
