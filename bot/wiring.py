@@ -225,7 +225,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, with_slack: boo
             escalation_channel=settings.escalation_channel,
             default_channel=settings.default_alert_channel,
             timezone=settings.timezone,
-            after_change=publisher.publish_pending,  # e.g. a champion change fires an alert: post it now
+            after_change=publisher.publish_soon,  # e.g. a champion change fires an alert: post it now
         )
         container.slack = listener_client
         container.publisher = publisher

@@ -159,6 +159,18 @@ class AlertPublisher:
         with self._publishing:
             return self._publish_pending(limit)
 
+    def publish_soon(self, wait: float = 2.0) -> FlushReport | None:
+        """What a Slack action calls after its change (a champion change fires an alert: post it now),
+        without queueing behind a long publishing pass: if one is running (it may be pacing a flood at
+        1 message/s/channel), give up after `wait` seconds. What it leaves is posted by the next pass."""
+        if not self._publishing.acquire(timeout=wait):
+            log.info("alerts.publish_deferred")
+            return None
+        try:
+            return self._publish_pending(20_000)
+        finally:
+            self._publishing.release()
+
     def _publish_pending(self, limit: int) -> FlushReport:
         now = self._clock.now()
         with unit_of_work(self._engine) as session:

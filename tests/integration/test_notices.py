@@ -5,6 +5,8 @@ alerts' own messages alone. Runs with the product's default digest threshold (5)
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +32,7 @@ from sandbox.slack import start_slack
 from store.keys import account_key
 from store.models import Account, Alert, AlertEvent, SlackUser
 from store.uow import unit_of_work
+from tests.integration.conftest import wait_for
 
 OWNER, MANAGER = "UCSM001", "UMANAGER"
 
@@ -230,3 +233,23 @@ def test_a_post_slack_accepted_but_the_store_could_not_record_does_not_stop_the_
     assert report.posted == 3 and recorded == ["flaky"]
     assert [key for key, _ in report.failed] == ["broken"] and "not recorded" in report.failed[0][1]
     assert len(naps) == 1 + 2  # one retry for the flaky record, two for the broken one
+
+
+def test_an_action_does_not_queue_behind_a_long_publishing_pass(office: Office) -> None:
+    """A publishing pass paces a channel at one message a second; a Slack action that then wants to
+    post what it fired gives up after a moment (the pass, or the next one, posts it) instead of holding
+    a worker, and with it the clicks queued behind."""
+    rendering = Rendering(office.catalog, load_segment_config(), CrmLinks())
+    paced = AlertPublisher(office.engine, office.client, rendering, clock=office.clock, min_interval=1.0)
+    office.posted_alerts(3, fired_ago=timedelta(hours=1))
+    with unit_of_work(office.engine) as session:  # not posted yet, all for one channel
+        session.execute(update(Alert).values(message_ts=None))
+    long_pass = threading.Thread(target=paced.publish_pending)
+    long_pass.start()
+    wait_for(lambda: office.slack.messages("CCSM001"))  # the pass is under way, pacing the rest
+    started = time.monotonic()
+    assert paced.publish_soon(wait=0.2) is None
+    assert time.monotonic() - started < 1.0
+    long_pass.join(10)
+    assert len(office.slack.messages("CCSM001")) == 3
+    assert paced.publish_soon(wait=0.2) is not None  # free again: it runs
