@@ -92,3 +92,72 @@ def test_check_runs_the_catalog_in_play_catalog_dir(tmp_path: Path) -> None:
     line = len(text.splitlines()) + 1
     assert f"ticket_spike.yml:{line}: experiment: needs a list of arms" in result.stderr.replace("\n", "")
     assert retainer("check", cwd=tmp_path, env={**env, "PLAY_CATALOG_DIR": ""}).returncode == 0
+
+
+def _error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+UNREACHABLE = "postgresql://nobody@127.0.0.1:9/none"
+
+
+def test_db_current_on_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    result = retainer("db", "current", cwd=tmp_path, env={"DATABASE_URL": UNREACHABLE})
+    assert result.returncode == 1
+    lines = _error_lines(result)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("database error: cannot reach DATABASE_URL: ")
+
+
+def test_db_upgrade_to_an_unknown_revision_says_so(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+    result = retainer("db", "upgrade", "nosuchrev", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert _error_lines(result) == ["cannot upgrade: no such revision: nosuchrev"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check",),
+        ("check", "--changed-within", "60"),
+        ("backtest",),
+        ("ingest", "usage", "usage.csv"),
+        ("ingest", "coverage"),
+        ("sync", "status"),
+    ],
+    ids=" ".join,
+)
+def test_commands_on_an_unmigrated_database_say_to_migrate(tmp_path: Path, args: tuple[str, ...]) -> None:
+    (tmp_path / "usage.csv").write_text("account_id,day,active_users\nacc-1,2024-01-01,3\n", encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    result = retainer(*args, cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert _error_lines(result) == ["database error: the database is not migrated: run `retainer db upgrade`"]
+
+
+def test_check_on_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    result = retainer("check", cwd=tmp_path, env={"DATABASE_URL": UNREACHABLE})
+    assert result.returncode == 1
+    lines = _error_lines(result)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("database error: cannot reach DATABASE_URL: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "value"),
+    [
+        pytest.param(("backtest", "--end", "2024-13-01"), "2024-13-01", id="backtest"),
+        pytest.param(
+            ("backtest", "--accounts", "5", "--end", "2024-13-01"), "2024-13-01", id="backtest synthetic"
+        ),
+        pytest.param(("ingest", "coverage", "--as-of", "2024-02-30"), "2024-02-30", id="coverage"),
+    ],
+)
+def test_a_bad_date_is_a_usage_error(tmp_path: Path, args: tuple[str, ...], value: str) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+    result = retainer(*args, cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    _error_lines(result)
+    assert f"not a date: {value} (use YYYY-MM-DD)" in result.stderr

@@ -17,7 +17,13 @@ from rich.text import Text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from bot.cli.common import engine_for, err_console, settings_or_exit
+from bot.cli.common import (
+    database_problem,
+    engine_for,
+    err_console,
+    print_database_error,
+    settings_or_exit,
+)
 from bot.services.admin import WAITING_STATES, outbox_view, retry_outbox, sync_status
 from bot.services.audit_trail import AccountNotFound, audit_trail, resolve_account
 from store.models import OUTBOX_STATES
@@ -39,11 +45,7 @@ def _session() -> Iterator[Session]:
         with unit_of_work(engine) as session:
             yield session
     except (OperationalError, ProgrammingError) as exc:
-        err_console.print(
-            f"[bold red]database error:[/] {Text(str(exc.orig))} (is DATABASE_URL right, and did you run "
-            "`retainer db upgrade`?)",
-            highlight=False,
-        )
+        print_database_error(database_problem(engine, exc))
         raise typer.Exit(1) from None
     finally:
         engine.dispose()

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 from connectors.sync import RunResult
 from plays.catalog import CatalogError
+from store import migrate
 from store.db import make_engine
 
 err_console = Console(stderr=True)
@@ -37,6 +41,59 @@ def settings_or_exit() -> Settings:
 
 def engine_for(settings: Settings) -> Engine:
     return make_engine(settings.database_url)
+
+
+def parse_day(value: str) -> date:
+    """A `YYYY-MM-DD` command-line value; anything else is a usage error naming the value."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a date: {value} (use YYYY-MM-DD)") from None
+
+
+def first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__
+
+
+def unreachable_reason(engine: Engine) -> str | None:
+    """Why DATABASE_URL cannot be connected to, or None when it can."""
+    try:
+        with engine.connect():
+            return None
+    except SQLAlchemyError as exc:
+        return first_line(getattr(exc, "orig", None) or exc)
+
+
+def database_problem(engine: Engine, exc: SQLAlchemyError) -> str:
+    """One line saying what is wrong with the database behind a failed statement."""
+    reason = first_line(getattr(exc, "orig", None) or exc)
+    unreachable = unreachable_reason(engine)
+    if unreachable is not None:
+        return f"cannot reach DATABASE_URL: {unreachable}"
+    try:
+        current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+    except SQLAlchemyError:
+        return reason
+    if current is None:
+        return "the database is not migrated: run `retainer db upgrade`"
+    if current != head:
+        return f"the database is at revision {current}, the latest is {head}: run `retainer db upgrade`"
+    return reason
+
+
+def print_database_error(message: str) -> None:
+    err_console.print(f"[bold red]database error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def exit_on_database_error(engine: Engine) -> Iterator[None]:
+    """An unreachable or un-migrated database (or another database failure) as one line, exit status 1."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        print_database_error(database_problem(engine, exc))
+        raise typer.Exit(1) from None
 
 
 def sync_summary(title: str, results: Sequence[RunResult]) -> Table:

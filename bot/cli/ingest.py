@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.common import engine_for, err_console, settings_or_exit
+from bot.cli.common import engine_for, err_console, exit_on_database_error, parse_day, settings_or_exit
 from bot.ingest.load import IngestResult, ingest_text
 from bot.ingest.records import detect_format
 from store.coverage import SIGNALS, coverage
@@ -37,7 +37,9 @@ def _run(kind: str, path: Path, strict: bool, fmt: str | None) -> None:
     except (ValueError, UnicodeDecodeError) as exc:
         err_console.print(f"[bold red]cannot read {path}:[/] {exc}")
         raise typer.Exit(2) from None
-    result = ingest_text(engine_for(settings), kind, text, fmt, strict=strict)
+    engine = engine_for(settings)
+    with exit_on_database_error(engine):
+        result = ingest_text(engine, kind, text, fmt, strict=strict)
     _report(path, result, strict)
 
 
@@ -75,12 +77,18 @@ def contracts(file: Path = _FILE, strict: bool = _STRICT, fmt: str | None = _FOR
 
 @app.command("coverage")
 def show_coverage(
-    as_of: str | None = typer.Option(None, "--as-of", help="Day to measure at (default: today), YYYY-MM-DD."),
+    as_of: date | None = typer.Option(
+        None,
+        "--as-of",
+        parser=parse_day,
+        metavar="YYYY-MM-DD",
+        help="Day to measure at (default: today).",
+    ),
 ) -> None:
     """Profile coverage: % of live accounts per CRM source that each signal covers."""
     engine = engine_for(settings_or_exit())
-    day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
-    with unit_of_work(engine) as session:
+    day = as_of or datetime.now(UTC).date()
+    with exit_on_database_error(engine), unit_of_work(engine) as session:
         figures = coverage(session, day)
     sources = sorted(figures)
     table = Table(title="signal coverage (% of live accounts)")

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.common import engine_for, err_console, settings_or_exit
+from bot.cli.common import engine_for, err_console, exit_on_database_error, parse_day, settings_or_exit
 from bot.services.backtest import BacktestReport, run_backtest
 from bot.services.check import CheckSummary, EngineConfig, run_check
 from bot.services.scoring_pool import pool_for
@@ -104,18 +104,18 @@ def register(app: typer.Typer) -> None:
             default_channel=settings.default_alert_channel,
         )
         ids: list[str] | None = list(account) or None
-        if changed_minutes:
-            with unit_of_work(engine) as session:
-                ids = sorted(
-                    set(ids or [])
-                    | set(changed_accounts(session, datetime.now(UTC) - timedelta(minutes=changed_minutes)))
-                )
-        pool = pool_for(engine, settings.rescore_workers) if ids is None else None
-        try:
-            print_check(run_check(engine, config, SystemClock(), account_ids=ids, pool=pool))
-        finally:
-            if pool is not None:
-                pool.close()
+        with exit_on_database_error(engine):
+            if changed_minutes:
+                with unit_of_work(engine) as session:
+                    since = datetime.now(UTC) - timedelta(minutes=changed_minutes)
+                    ids = sorted(set(ids or []) | set(changed_accounts(session, since)))
+            pool = pool_for(engine, settings.rescore_workers) if ids is None else None
+            try:
+                summary = run_check(engine, config, SystemClock(), account_ids=ids, pool=pool)
+            finally:
+                if pool is not None:
+                    pool.close()
+        print_check(summary)
 
     @app.command()
     def backtest(
@@ -130,8 +130,12 @@ def register(app: typer.Typer) -> None:
         horizon_days: int = typer.Option(
             120, "--horizon-days", help="A fire this close before an outcome counts."
         ),
-        end: str | None = typer.Option(
-            None, "--end", help="Last replayed day (default: today, or the portfolio's)."
+        end: date | None = typer.Option(
+            None,
+            "--end",
+            parser=parse_day,
+            metavar="YYYY-MM-DD",
+            help="Last replayed day (default: today, or the portfolio's).",
         ),
     ) -> None:
         """Replay history week by week (no look-ahead): health AUC, precision/recall per play, lead time.
@@ -150,15 +154,16 @@ def register(app: typer.Typer) -> None:
                 upgrade(engine)
                 stream = track(generate(accounts, seed=seed), total=accounts, description="loading portfolio")
                 load_portfolio(engine, stream)
-                last = date.fromisoformat(end) if end else DEFAULT_AS_OF
+                last = end or DEFAULT_AS_OF
                 report = run_backtest(
                     engine, catalog, last, weeks=weeks, lead_days=lead_days, horizon_days=horizon_days
                 )
                 engine.dispose()
         else:
             engine = engine_for(settings_or_exit())
-            last = date.fromisoformat(end) if end else datetime.now(UTC).date()
-            report = run_backtest(
-                engine, catalog, last, weeks=weeks, lead_days=lead_days, horizon_days=horizon_days
-            )
+            last = end or datetime.now(UTC).date()
+            with exit_on_database_error(engine):
+                report = run_backtest(
+                    engine, catalog, last, weeks=weeks, lead_days=lead_days, horizon_days=horizon_days
+                )
         print_backtest(report)
