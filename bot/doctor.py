@@ -77,6 +77,8 @@ def check_slack(settings: Settings) -> Check:
     except Exception as exc:  # doctor reports every failure as one line
         return Check("slack", False, f"{base}: {_one_line(exc)}")
     problems = [] if settings.slack_signing_secret else ["SLACK_SIGNING_SECRET is not set"]
+    if settings.slack_mode == "socket" and settings.slack_app_token is None:
+        problems.append("SLACK_APP_TOKEN is not set (SLACK_MODE=socket needs it)")
     if problems:
         return Check(
             "slack", False, f"{base}: token ok for team {auth.get('team')}, but " + "; ".join(problems)
