@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Iterable, MutableMapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 from pydantic import SecretStr
@@ -21,6 +22,10 @@ def _secret_values(settings: Settings) -> list[str]:
         value = getattr(settings, name)
         if isinstance(value, SecretStr) and value.get_secret_value():
             values.append(value.get_secret_value())
+    # DATABASE_URL's password, both as written in the URL (percent-encoded) and decoded
+    for password in (urlsplit(settings.database_url).password, settings.database_password):
+        if password and password not in values:
+            values.append(password)
     return values
 
 

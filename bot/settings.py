@@ -1,6 +1,7 @@
 """Settings, read from the environment and `.env` (the only module that reads either).
 
-Every secret is a `SecretStr`, so it never shows in `repr(settings)`, logs or tracebacks. Settings that
+Every secret is a `SecretStr`, so it never shows in `repr(settings)`, logs or tracebacks; DATABASE_URL,
+which may hold a password, is left out of the repr and its password is masked in logs. Settings that
 only some commands need (Slack tokens for `retainer run`, CRM credentials for `retainer sync`) are
 optional here and demanded by the command through `Settings.require`, which raises `ConfigError` with
 one line naming the environment variable.
@@ -29,8 +30,8 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    # Store
-    database_url: str = "sqlite:///retainer.db"
+    # Store (a plain string for SQLAlchemy, but it may carry a password: kept out of repr, masked in logs)
+    database_url: str = Field(default="sqlite:///retainer.db", repr=False)
 
     # Slack
     slack_bot_token: SecretStr | None = None
@@ -132,6 +133,11 @@ class Settings(BaseSettings):
         for name in names:
             if getattr(self, name) in (None, ""):
                 raise ConfigError(f"{name.upper()} is not set (see .env.example)")
+
+    @property
+    def database_password(self) -> str | None:
+        """The password in DATABASE_URL, if it has one."""
+        return make_url(self.database_url).password
 
     def secret(self, name: str) -> str:
         """The plain value of a required secret setting."""

@@ -111,3 +111,41 @@ def test_empty_values_from_env_example_mean_unset(tmp_path: Path, monkeypatch: p
     assert settings.slack_bot_token is None
     with pytest.raises(ConfigError, match=r"^SLACK_BOT_TOKEN is not set"):
         settings.require("slack_bot_token")
+
+
+DATABASE_PASSWORD = "db-pass@word-42"
+DATABASE_URL_WITH_PASSWORD = "postgresql+psycopg://retainer:db-pass%40word-42@db.internal:5432/retainer"
+
+
+def test_database_password_never_in_repr() -> None:
+    from bot.wiring import Container
+    from plays.clock import SystemClock
+    from store.db import make_engine
+
+    settings = load_settings(database_url=DATABASE_URL_WITH_PASSWORD)
+    container = Container(
+        settings=settings,
+        engine=make_engine(settings.database_url),
+        clock=SystemClock(),
+        catalog=None,  # type: ignore[arg-type]
+        crms=[],
+    )
+    shown = repr(settings) + str(settings) + repr(container)
+    for value in (DATABASE_PASSWORD, "db-pass%40word-42"):
+        assert value not in shown
+    assert settings.database_url == DATABASE_URL_WITH_PASSWORD
+
+
+def test_database_password_masked_in_logs() -> None:
+    settings = load_settings(database_url=DATABASE_URL_WITH_PASSWORD, log_format="json")
+    out = io.StringIO()
+    configure_logging(settings, stream=out)
+    log = structlog.get_logger("test")
+    log.error("cannot connect", url=settings.database_url)
+    log.error(f"authentication failed for password {DATABASE_PASSWORD}")
+    text = out.getvalue()
+    assert text.count("\n") == 2
+    assert DATABASE_PASSWORD not in text and "db-pass%40word-42" not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert lines[0]["url"] == "postgresql+psycopg://retainer:**********@db.internal:5432/retainer"
+    assert lines[1]["event"] == "authentication failed for password **********"
