@@ -5,12 +5,15 @@ and feeds to ingest.
     POST /ingest/...     signal ingest (bearer token), when an ingest app is mounted
     GET  /healthz        liveness
 
-Bolt rejects forged signatures and timestamps older than five minutes. A *replayed* request (the same
-signature again inside that window) would pass Bolt's check, so `ReplayGuard` answers it 401 first.
+A Slack request must declare its length (411 otherwise) and be at most a megabyte (413 otherwise); this
+is checked before anything reads its body. Bolt rejects forged signatures and timestamps older than five
+minutes. A *replayed* request (the same signature again inside that window) would pass Bolt's check, so
+`ReplayGuard` answers it 401 first.
 """
 
 from __future__ import annotations
 
+import io
 import queue
 import threading
 import time
@@ -23,6 +26,7 @@ from bot.slack.after_ack import BusyGate
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 REPLAY_WINDOW_SECONDS = 5 * 60
+MAX_SLACK_BODY = 1024 * 1024  # bytes; Slack's payloads are a few KB at most
 WORKERS = 32  # threads answering HTTP requests
 
 
@@ -55,21 +59,44 @@ def _plain(start_response: Callable[..., Any], status: str, body: str) -> list[b
 
 
 def make_router(
-    slack: WsgiApp | None, ingest: WsgiApp | None = None, guard: ReplayGuard | None = None
+    slack: WsgiApp | None,
+    ingest: WsgiApp | None = None,
+    guard: ReplayGuard | None = None,
+    *,
+    max_body: int = MAX_SLACK_BODY,
 ) -> WsgiApp:
     """Route /healthz, /slack/events (absent in Socket Mode: Slack then talks over the socket) and
-    /ingest/*."""
+    /ingest/*. A Slack request needs a Content-Length (411) of at most `max_body` bytes (413); its body
+    is read before Bolt sees it."""
     guard = guard or ReplayGuard()
+
+    def slack_events(
+        slack: WsgiApp, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        declared = environ.get("CONTENT_LENGTH") or ""
+        if not (declared.isascii() and declared.isdigit()):
+            return _plain(start_response, "411 Length Required", "Content-Length required")
+        length = int(declared)
+        if length > max_body:
+            return _plain(start_response, "413 Payload Too Large", f"body over {max_body} bytes")
+        try:
+            body = environ["wsgi.input"].read(length)
+        except TimeoutError:
+            return _plain(start_response, "408 Request Timeout", "body not sent in time")
+        if len(body) != length:
+            return _plain(start_response, "400 Bad Request", "body shorter than its Content-Length")
+        environ["wsgi.input"] = io.BytesIO(body)
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+        if signature and not guard.first_time(signature):
+            return _plain(start_response, "401 Unauthorized", "replayed request")
+        return slack(environ, start_response)
 
     def router(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
             return _plain(start_response, "200 OK", "ok")
         if path == "/slack/events" and slack is not None:
-            signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-            if signature and not guard.first_time(signature):
-                return _plain(start_response, "401 Unauthorized", "replayed request")
-            return slack(environ, start_response)
+            return slack_events(slack, environ, start_response)
         if path.startswith("/ingest/") and ingest is not None:
             return ingest(environ, start_response)
         return _plain(start_response, "404 Not Found", "not found")
