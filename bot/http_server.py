@@ -8,7 +8,8 @@ and feeds to ingest.
 A Slack request must declare its length (411 otherwise) and be at most a megabyte (413 otherwise); this
 is checked before anything reads its body. Bolt rejects forged signatures and timestamps older than five
 minutes. A *replayed* request (the same signature again inside that window) would pass Bolt's check, so
-`ReplayGuard` answers it 401 first.
+`ReplayGuard` answers it 401 first; it remembers only signatures that verify with the signing secret,
+so forged requests cost it nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ import io
 import queue
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_sdk.signature import SignatureVerifier
 
 from bot.slack.after_ack import BusyGate
 
@@ -31,12 +35,13 @@ WORKERS = 32  # threads answering HTTP requests
 
 
 class ReplayGuard:
-    """Remembers request signatures for the replay window; a repeated signature is refused."""
+    """Remembers request signatures for the replay window; a repeated signature is refused. Entries are
+    kept in the order they arrived, so the expired ones are dropped from the front."""
 
     def __init__(
         self, window: float = REPLAY_WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self._seen: dict[str, float] = {}
+        self._seen: OrderedDict[str, float] = OrderedDict()
         self._window = window
         self._clock = clock
         self._lock = threading.Lock()
@@ -44,13 +49,35 @@ class ReplayGuard:
     def first_time(self, signature: str) -> bool:
         now = self._clock()
         with self._lock:
-            if len(self._seen) > 10_000:
-                self._seen = {s: t for s, t in self._seen.items() if now - t < self._window}
-            seen_at = self._seen.get(signature)
-            if seen_at is not None and now - seen_at < self._window:
+            while self._seen:
+                oldest, seen_at = next(iter(self._seen.items()))
+                if now - seen_at < self._window:
+                    break
+                del self._seen[oldest]
+            if signature in self._seen:
                 return False
             self._seen[signature] = now
             return True
+
+    def forget(self, signature: str) -> None:
+        with self._lock:
+            self._seen.pop(signature, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._seen)
+
+
+def _signed(verifier: SignatureVerifier, body: bytes, environ: dict[str, Any]) -> bool:
+    """The request carries a valid signature of `body`, with a timestamp inside five minutes."""
+    try:
+        return verifier.is_valid(
+            body,
+            environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+            environ.get("HTTP_X_SLACK_SIGNATURE"),
+        )
+    except ValueError:  # a timestamp that is not a number, a body that is not UTF-8
+        return False
 
 
 def _plain(start_response: Callable[..., Any], status: str, body: str) -> list[bytes]:
@@ -63,12 +90,18 @@ def make_router(
     ingest: WsgiApp | None = None,
     guard: ReplayGuard | None = None,
     *,
+    signing_secret: str | None = None,
     max_body: int = MAX_SLACK_BODY,
 ) -> WsgiApp:
     """Route /healthz, /slack/events (absent in Socket Mode: Slack then talks over the socket) and
     /ingest/*. A Slack request needs a Content-Length (411) of at most `max_body` bytes (413); its body
-    is read before Bolt sees it."""
-    guard = guard or ReplayGuard()
+    is read before Bolt sees it.
+
+    Only signatures that verify with `signing_secret` are remembered against replay; the others go on to
+    Bolt, which answers them 401. Without a secret a signature is remembered while Bolt checks it and
+    forgotten unless Bolt accepted the request."""
+    guard = guard if guard is not None else ReplayGuard()
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def slack_events(
         slack: WsgiApp, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -87,9 +120,25 @@ def make_router(
             return _plain(start_response, "400 Bad Request", "body shorter than its Content-Length")
         environ["wsgi.input"] = io.BytesIO(body)
         signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-        if signature and not guard.first_time(signature):
+        if verifier is not None:
+            if _signed(verifier, body, environ) and not guard.first_time(signature):
+                return _plain(start_response, "401 Unauthorized", "replayed request")
+            return slack(environ, start_response)
+        if not signature:
+            return slack(environ, start_response)
+        if not guard.first_time(signature):
             return _plain(start_response, "401 Unauthorized", "replayed request")
-        return slack(environ, start_response)
+        statuses: list[str] = []
+
+        def noting_status(status: str, *rest: Any) -> Any:
+            statuses.append(status)
+            return start_response(status, *rest)
+
+        try:
+            return slack(environ, noting_status)
+        finally:
+            if not (statuses and statuses[-1].startswith("2")):
+                guard.forget(signature)
 
     def router(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

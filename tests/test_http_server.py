@@ -3,18 +3,26 @@ to the answer's last byte."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 import requests
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.http_server import WORKERS, BotHttpServer, make_router
+from bot.http_server import WORKERS, BotHttpServer, ReplayGuard, make_router
 from bot.slack.after_ack import BusyGate
 
 WAIT = 10.0
+SECRET = "signing-secret"
 
 
 def _address(server: BotHttpServer) -> tuple[str, int]:
@@ -87,3 +95,54 @@ def test_slack_requests_over_a_megabyte_or_without_a_length_are_refused_before_b
     finally:
         server.stop()
     assert calls == ["x" * 1024 * 1024]
+
+
+def _bolt() -> SlackRequestHandler:
+    return SlackRequestHandler(
+        App(signing_secret=SECRET, token="xoxb-test", token_verification_enabled=False)
+    )
+
+
+def _signed(body: bytes) -> dict[str, str]:
+    ts = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+
+
+@pytest.mark.parametrize("secret", [SECRET, None], ids=["verified-first", "no-secret-given"])
+def test_only_genuine_signatures_are_remembered_and_their_replays_refused(secret: str | None) -> None:
+    guard = ReplayGuard()
+    server = BotHttpServer(make_router(_bolt(), guard=guard, signing_secret=secret)).start()
+    body = json.dumps({"type": "url_verification", "challenge": "c", "token": "t"}).encode()
+    genuine = _signed(body)
+    events = f"{server.url}/slack/events"
+    try:
+        forgeries = [{**genuine, "X-Slack-Signature": f"v0={i:064x}" + "A" * 4000} for i in range(50)]
+        forged = [requests.post(events, data=body, headers=h, timeout=WAIT) for h in forgeries]
+        # a genuine signature on a tampered body is no more than a forgery
+        tampered = requests.post(events, data=body.replace(b'"c"', b'"d"'), headers=genuine, timeout=WAIT)
+        assert [r.status_code for r in forged] + [tampered.status_code] == [401] * 51
+        assert len(guard) == 0
+        first = requests.post(events, data=body, headers=genuine, timeout=WAIT)
+        assert (first.status_code, first.json()) == (200, {"challenge": "c"})
+        assert requests.post(events, data=body, headers=genuine, timeout=WAIT).status_code == 401
+        assert len(guard) == 1
+    finally:
+        server.stop()
+
+
+def test_the_replay_guard_drops_expired_signatures_as_it_goes() -> None:
+    now = [0.0]
+    guard = ReplayGuard(window=300, clock=lambda: now[0])
+    for i in range(3000):
+        now[0] = i / 10
+        assert guard.first_time(f"v0={i:064x}")
+    assert not guard.first_time(f"v0={2999:064x}")
+    assert len(guard) == 3000
+    now[0] = 300 + 199.95  # the first 2000 (seen before 200 s) have expired
+    assert guard.first_time(f"v0={0:064x}")
+    assert len(guard) == 1000 + 1

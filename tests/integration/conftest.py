@@ -76,8 +76,9 @@ def serving(container: Container, slack: SlackSandbox) -> Iterator[str]:
     """The bot's HTTP endpoint, with the Slack sandbox delivering to it; yields its URL. On the way out
     the server, the work after acks, the Slack sandbox and the engine stop, whatever happened inside."""
     assert container.bolt is not None
+    secret = container.settings.secret("slack_signing_secret")
     server = BotHttpServer(
-        make_router(SlackRequestHandler(container.bolt)), gate=container.request_gate
+        make_router(SlackRequestHandler(container.bolt), signing_secret=secret), gate=container.request_gate
     ).start()
     slack.set_bot_url(f"{server.url}/slack/events")
     try:
