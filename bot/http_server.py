@@ -10,12 +10,18 @@ is checked before anything reads its body. Bolt rejects forged signatures and ti
 minutes. A *replayed* request (the same signature again inside that window) would pass Bolt's check, so
 `ReplayGuard` answers it 401 first; it remembers only signatures that verify with the signing secret,
 so forged requests cost it nothing.
+
+From when a worker takes its connection, a client has `REQUEST_DEADLINE` seconds to send its request
+line and headers, plus the time its declared body takes at `MIN_BODY_RATE`; past that its connection is
+closed (a 408 answer if the headers had arrived), so clients trickling bytes cannot hold the workers.
+Bodies are only read once the app has accepted their length (and, for ingest, the token).
 """
 
 from __future__ import annotations
 
 import io
 import queue
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -32,6 +38,9 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 REPLAY_WINDOW_SECONDS = 5 * 60
 MAX_SLACK_BODY = 1024 * 1024  # bytes; Slack's payloads are a few KB at most
 WORKERS = 32  # threads answering HTTP requests
+READ_TIMEOUT = 30.0  # seconds any one read from a client may wait
+REQUEST_DEADLINE = 10.0  # seconds a client has to send its request line and headers
+MIN_BODY_RATE = 64 * 1024  # bytes a second: a body of n bytes gets n / MIN_BODY_RATE seconds more
 
 
 class ReplayGuard:
@@ -147,7 +156,10 @@ def make_router(
         if path == "/slack/events" and slack is not None:
             return slack_events(slack, environ, start_response)
         if path.startswith("/ingest/") and ingest is not None:
-            return ingest(environ, start_response)
+            try:
+                return ingest(environ, start_response)
+            except TimeoutError:  # the body did not arrive in time; ingest reads it before answering
+                return _plain(start_response, "408 Request Timeout", "body not sent in time")
         return _plain(start_response, "404 Not Found", "not found")
 
     return router
@@ -156,11 +168,15 @@ def make_router(
 class _PooledWSGIServer(WSGIServer):
     """Accepted connections wait in a queue served by `WORKERS` long-lived threads, so the accept loop
     never starts (and waits for) a thread per request; measured, 50 concurrent requests are answered
-    sooner (p99 of /healthz about halved). A slow client holds one worker, at most `_QuietHandler.timeout`
-    seconds per read."""
+    sooner (p99 of /healthz about halved). A slow client holds one worker while it sends its request for
+    at most `request_deadline` seconds plus its body's length at `min_body_rate` (then the connection is
+    closed), each read waiting at most `read_timeout` seconds."""
 
     request_queue_size = 128
     gate: BusyGate | None = None  # told of each request from accept to the answer's last byte
+    read_timeout = READ_TIMEOUT
+    request_deadline = REQUEST_DEADLINE
+    min_body_rate: float = MIN_BODY_RATE
 
     def __init__(self, server_address: tuple[str, int], handler: type[WSGIRequestHandler]) -> None:
         super().__init__(server_address, handler)
@@ -195,8 +211,56 @@ class _PooledWSGIServer(WSGIServer):
             self._pending.put(None)
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A connection's reads, each waiting at most `timeout` seconds and all of them ending by `deadline`
+    (a `time.monotonic()` instant): past it a read raises TimeoutError."""
+
+    def __init__(self, sock: socket.socket, timeout: float, deadline: float) -> None:
+        self._sock = sock
+        self._timeout = timeout
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def extend(self, seconds: float) -> None:
+        self._deadline += seconds
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("request not received in time")
+        self._sock.settimeout(min(self._timeout, left))
+        try:
+            return self._sock.recv_into(buffer)
+        finally:
+            self._sock.settimeout(self._timeout)  # what writing the answer may wait, per send
+
+
 class _QuietHandler(WSGIRequestHandler):
-    timeout = 30  # seconds a read may wait, so an idle connection cannot keep a worker forever
+    server: _PooledWSGIServer
+
+    def setup(self) -> None:
+        deadline = time.monotonic() + self.server.request_deadline
+        super().setup()
+        self.connection.settimeout(self.server.read_timeout)
+        self.rfile.close()  # the plain socket file, replaced by one that keeps the deadline
+        self._reader = _DeadlineReader(self.connection, self.server.read_timeout, deadline)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        declared = self.headers.get("Content-Length", "")
+        if declared.isascii() and declared.isdigit():
+            self._reader.extend(int(declared) / self.server.min_body_rate)
+        return True
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except TimeoutError:  # too slow sending the request line or headers: the connection is closed
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -204,15 +268,28 @@ class _QuietHandler(WSGIRequestHandler):
 
 class BotHttpServer:
     """Serves a WSGI app on `host:port` (0 = a free port) in a background thread. With a `gate`, the
-    requests in flight are counted there (the work after Slack acks waits for a quiet moment)."""
+    requests in flight are counted there (the work after Slack acks waits for a quiet moment). A client
+    has `request_deadline` seconds to send its request line and headers, plus its body's length at
+    `min_body_rate`, each read waiting at most `read_timeout`."""
 
     def __init__(
-        self, app: WsgiApp, host: str = "127.0.0.1", port: int = 0, gate: BusyGate | None = None
+        self,
+        app: WsgiApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        gate: BusyGate | None = None,
+        *,
+        read_timeout: float = READ_TIMEOUT,
+        request_deadline: float = REQUEST_DEADLINE,
+        min_body_rate: float = MIN_BODY_RATE,
     ) -> None:
         self._server = make_server(
             host, port, app, server_class=_PooledWSGIServer, handler_class=_QuietHandler
         )
         self._server.gate = gate
+        self._server.read_timeout = read_timeout
+        self._server.request_deadline = request_deadline
+        self._server.min_body_rate = min_body_rate
         self._thread: threading.Thread | None = None
 
     @property

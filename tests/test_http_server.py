@@ -3,6 +3,7 @@ to the answer's last byte."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -146,3 +147,73 @@ def test_the_replay_guard_drops_expired_signatures_as_it_goes() -> None:
     now[0] = 300 + 199.95  # the first 2000 (seen before 200 s) have expired
     assert guard.first_time(f"v0={0:064x}")
     assert len(guard) == 1000 + 1
+
+
+def test_clients_trickling_their_requests_are_cut_off_at_the_deadline_and_free_the_workers() -> None:
+    def bolt(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    server = BotHttpServer(make_router(bolt), read_timeout=5.0, request_deadline=0.5).start()
+    slow = [socket.create_connection(_address(server), timeout=WAIT) for _ in range(WORKERS)]
+    stop = threading.Event()
+
+    def trickle() -> None:  # a header line for every worker, far more often than the read timeout
+        while not stop.is_set():
+            for sock in slow:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"X-Slow: 1\r\n")
+            time.sleep(0.05)
+
+    for sock in slow:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    trickler = threading.Thread(target=trickle, daemon=True)
+    trickler.start()
+    try:
+        time.sleep(0.2)
+        started = time.monotonic()
+        assert requests.get(f"{server.url}/healthz", timeout=3.0).text == "ok"
+        assert time.monotonic() - started < 2.0
+        for sock in slow:  # closed without an answer
+            with contextlib.suppress(ConnectionResetError):
+                assert sock.recv(100) == b""
+        # a body sent a byte at a time gets the same deadline
+        with socket.create_connection(_address(server), timeout=WAIT) as sock:
+            sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+            started = time.monotonic()
+            for _ in range(100):
+                try:
+                    sock.sendall(b"x")
+                except OSError:
+                    break
+                time.sleep(0.02)
+            assert sock.recv(4096).startswith(b"HTTP/1.0 408")
+            assert time.monotonic() - started < 1.5
+    finally:
+        stop.set()
+        trickler.join()
+        for sock in slow:
+            sock.close()
+        server.stop()
+
+
+def test_a_body_gets_time_in_proportion_to_its_length() -> None:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [body]
+
+    # 0.3 s for the headers, then 20 bytes at 25 bytes a second: 1.1 s in all for a body taking 0.4 s
+    server = BotHttpServer(make_router(None, ingest=app), request_deadline=0.3, min_body_rate=25).start()
+    try:
+        with socket.create_connection(_address(server), timeout=WAIT) as sock:
+            sock.sendall(b"POST /ingest/usage HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n")
+            for _ in range(20):
+                sock.sendall(b"x")
+                time.sleep(0.02)
+            assert sock.recv(4096).startswith(b"HTTP/1.0 200")
+        with socket.create_connection(_address(server), timeout=WAIT) as sock:
+            sock.sendall(b"POST /ingest/usage HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\nxx")
+            assert sock.recv(4096).startswith(b"HTTP/1.0 408")
+    finally:
+        server.stop()
