@@ -67,7 +67,7 @@ def start(container: Container, *, host: str = "127.0.0.1", port: int | None = N
     # In Socket Mode the HTTP server still answers /healthz and the ingest endpoint
     slack = SlackRequestHandler(container.bolt) if socket_mode is None else None
     http = BotHttpServer(
-        make_router(slack, ingest),
+        make_router(slack, ingest, signing_secret=settings.secret("slack_signing_secret")),
         host=host,
         port=settings.slack_http_port if port is None else port,
         gate=container.request_gate,
