@@ -60,12 +60,12 @@ class Lift:
 
     @property
     def enough_data(self) -> bool:
-        """Both arms have at least MIN_ARM_N accounts."""
+        """Both arms have at least MIN_ARM_N alerts with a logged outcome (the rates' denominators)."""
         return min(self.treated_n, self.control_n) >= MIN_ARM_N
 
     @property
     def significant(self) -> bool:
-        """The interval excludes zero and both arms have at least MIN_ARM_N accounts."""
+        """The interval excludes zero and both arms have at least MIN_ARM_N outcomes."""
         return self.enough_data and (self.low > 0 or self.high < 0)
 
 
@@ -76,7 +76,7 @@ def lift(
     Agresti-Caffo interval at `confidence` (one success and one failure added to each arm before the
     normal approximation, so a 0% or 100% arm still gets a width; clipped to -1..1).
 
-    `significant` also needs at least MIN_ARM_N (10) accounts in each arm: below that the interval is
+    `significant` also needs at least MIN_ARM_N (10) outcomes in each arm: below that the interval is
     shown but no lift is called."""
     if treated_n <= 0 or control_n <= 0:
         raise ValueError("both groups need at least one account")

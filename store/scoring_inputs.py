@@ -164,7 +164,13 @@ def fetch_inputs(
             .label("rn"),
         )
         .join(Contact, Contact.id == sr.contact_id)
-        .where(sr.role == "champion", sr.valid_from <= as_of, gone_on.is_not(None), gone_on <= as_of)
+        .where(
+            sr.role == "champion",
+            sr.valid_from <= as_of,
+            gone_on.is_not(None),
+            gone_on <= as_of,
+            Contact.is_deleted.is_(False),  # as the replay's history, which drops deleted contacts
+        )
     )
     rows.champion_left = {
         r[0]: r

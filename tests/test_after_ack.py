@@ -4,7 +4,9 @@ for a quiet `BusyGate` (up to a deadline)."""
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 
 from slack_bolt.request import BoltRequest
 
@@ -130,3 +132,25 @@ def test_work_acked_while_stopping_still_runs() -> None:
     runner.stop()
     runner.start(lambda: ran.append("after"), _request())
     assert ran == ["before", "after"] and runner.pending() == 0
+
+
+class _SlowToQueueJobs(queue.Queue):  # type: ignore[type-arg]
+    """A queue whose jobs (not the stop markers) take a moment to be queued: room for a stop to begin
+    between an ack deciding to queue its work and the work being queued."""
+
+    def put(self, item: object, block: bool = True, timeout: float | None = None) -> None:
+        if item is not None:
+            time.sleep(0.3)
+        super().put(item, block, timeout)
+
+
+def test_work_acked_just_as_stopping_begins_is_not_left_behind_the_stop_markers() -> None:
+    runner = QueuedLazyRunner(LOG, workers=1)
+    runner._jobs = _SlowToQueueJobs()
+    ran = threading.Event()
+    acking = threading.Thread(target=runner.start, args=(ran.set, _request()))
+    acking.start()
+    time.sleep(0.1)  # the ack is queueing its work
+    runner.stop()
+    acking.join(WAIT)
+    assert ran.wait(WAIT) and runner.pending() == 0

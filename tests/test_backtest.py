@@ -104,11 +104,11 @@ def test_a_decline_before_churn_counts_even_after_an_earlier_recovered_dip(
 def test_a_fingerprint_fires_again_once_its_alert_expired_and_the_cooldown_passed() -> None:
     play = load_catalog()["usage_decline"]  # expires after 21 days, then a 14-day cooldown
     fired = date(2026, 3, 2)
-    assert _refire_day(play, "two_week_decline", fired) == fired + (
+    assert _refire_day(play, "decline", fired) == fired + (
         timedelta(seconds=play.expire_after.seconds) + timedelta(seconds=play.cooldown.seconds)
     )
     slow = dataclasses.replace(play, expire_after=Duration(business_days=5), cooldown=Duration(seconds=86400))
-    assert _refire_day(slow, "two_week_decline", date(2026, 3, 6)) == date(2026, 3, 14)  # Fri -> Fri -> Sat
+    assert _refire_day(slow, "decline", date(2026, 3, 6)) == date(2026, 3, 14)  # Fri -> Fri -> Sat
     assert _refire_day(play, "renewal:2026-09-01", fired) == date.max  # once per occurrence
 
 

@@ -432,3 +432,23 @@ def test_a_champion_who_left_the_company_with_the_role_still_open_triggers_depar
     assert (live.champion_left_contact, live.champion_left_on) == (contact_id, left_on)
     replayed = signals_at(next(t for t in timelines if t.account_id == account_id), START.date())
     assert (replayed.champion_left_contact, replayed.champion_left_on) == (contact_id, left_on)
+
+
+def test_a_deleted_contact_is_no_departure_live_or_in_the_replay(store: tuple[Engine, FakeClock]) -> None:
+    engine, _clock = store
+    with unit_of_work(engine) as s:
+        role = s.scalars(
+            select(StakeholderRole).where(
+                StakeholderRole.role == "champion", StakeholderRole.valid_to.is_(None)
+            )
+        ).first()
+        assert role is not None
+        contact = s.get(Contact, role.contact_id)
+        assert contact is not None
+        contact.left_company_at, contact.is_deleted = START.date() - timedelta(days=2), True
+        account_id = role.account_id
+    with unit_of_work(engine) as s:
+        live = {x.account_id: x for x in build_signals(fetch_inputs(s, START.date()))}[account_id]
+        timelines, _ = _timelines(load_history(s, START.date() - timedelta(weeks=10)))
+    replayed = signals_at(next(t for t in timelines if t.account_id == account_id), START.date())
+    assert live.champion_left_on is None and replayed.champion_left_on is None

@@ -103,16 +103,16 @@ class QueuedLazyRunner(LazyListenerRunner):
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         job = build_runnable_function(func=function, logger=self.logger, request=request)
-        with self._lock:
+        with self._lock:  # queued under the lock, so never behind the stop markers `stop` puts
             stopped = self._stopped
             if not self._started:
                 self._started = True
                 for worker in self._workers:
                     worker.start()
+            if not stopped:
+                self._jobs.put(_Job(self._clock() + self._max_defer, job))  # unbounded: never blocks
         if stopped:  # acked while shutting down: no worker is left to take it, so run it here
             job()
-            return
-        self._jobs.put(_Job(self._clock() + self._max_defer, job))
 
     def pending(self) -> int:
         """Jobs queued and not yet taken by a worker."""

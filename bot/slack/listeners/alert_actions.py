@@ -38,8 +38,8 @@ Handler = Callable[[SlackDeps, WebClient, Click, str], None]
 
 
 def user_zone(deps: SlackDeps, user_id: str) -> str:
-    """The user's time zone from their Slack profile (kept by the directory import), else the
-    bot's TIMEZONE setting."""
+    """The user's time zone from their Slack profile (kept by the directory import, which stores UTC
+    for a profile without one), else, for a user not imported yet, the bot's TIMEZONE setting."""
     with unit_of_work(deps.engine) as session:
         found = session.scalar(select(SlackUser.timezone).where(SlackUser.slack_user_id == user_id))
     for name in (found, deps.timezone):
