@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -49,6 +50,11 @@ def parse_day(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"not a date: {value} (use YYYY-MM-DD)") from None
+
+
+def day_option(flag: str, help: str) -> Any:
+    """An optional `YYYY-MM-DD` option (a bad value is a usage error naming it)."""
+    return typer.Option(None, flag, parser=parse_day, metavar="YYYY-MM-DD", help=help)
 
 
 def first_line(exc: BaseException) -> str:

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.common import engine_for, err_console, exit_on_database_error, parse_day, settings_or_exit
+from bot.cli.common import day_option, engine_for, err_console, exit_on_database_error, settings_or_exit
 from bot.ingest.load import IngestResult, ingest_text
 from bot.ingest.records import detect_format
 from store.coverage import SIGNALS, coverage
@@ -77,13 +77,7 @@ def contracts(file: Path = _FILE, strict: bool = _STRICT, fmt: str | None = _FOR
 
 @app.command("coverage")
 def show_coverage(
-    as_of: date | None = typer.Option(
-        None,
-        "--as-of",
-        parser=parse_day,
-        metavar="YYYY-MM-DD",
-        help="Day to measure at (default: today).",
-    ),
+    as_of: date | None = day_option("--as-of", "Day to measure at (default: today)."),
 ) -> None:
     """Profile coverage: % of live accounts per CRM source that each signal covers."""
     engine = engine_for(settings_or_exit())

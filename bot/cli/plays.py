@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.common import engine_for, err_console, exit_on_database_error, parse_day, settings_or_exit
+from bot.cli.common import day_option, engine_for, err_console, exit_on_database_error, settings_or_exit
 from bot.services.backtest import BacktestReport, run_backtest
 from bot.services.check import CheckSummary, EngineConfig, run_check
 from bot.services.scoring_pool import pool_for
@@ -130,13 +130,7 @@ def register(app: typer.Typer) -> None:
         horizon_days: int = typer.Option(
             120, "--horizon-days", help="A fire this close before an outcome counts."
         ),
-        end: date | None = typer.Option(
-            None,
-            "--end",
-            parser=parse_day,
-            metavar="YYYY-MM-DD",
-            help="Last replayed day (default: today, or the portfolio's).",
-        ),
+        end: date | None = day_option("--end", "Last replayed day (default: today, or the portfolio's)."),
     ) -> None:
         """Replay history week by week (no look-ahead): health AUC, precision/recall per play, lead time.
 

@@ -27,7 +27,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from connectors.errors import AuthError, ConnectorError, RateLimited, RecordRejected, TransientError
 from connectors.prefetch import prefetched
-from connectors.salesforce.client import SalesforceConfig, connect
+from connectors.salesforce.client import SalesforceConfig, connect, login_refused
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -57,7 +57,7 @@ def translate(exc: Exception) -> ConnectorError:
     if isinstance(exc, SalesforceAuthenticationFailed):
         # the SDK signing in again by itself (a password session that expired) and being refused:
         # the same credentials would be refused again, so no re-authentication
-        return AuthError(f"login refused: {exc.auth_message}"[:300], source=SOURCE, code=str(exc.code))
+        return login_refused(exc)
     if isinstance(exc, SalesforceError):
         code, message = _error_code(exc)
         status = exc.status

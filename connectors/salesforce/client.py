@@ -13,6 +13,12 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 from connectors.errors import AuthError, ConfigurationError, TransientError
 
 
+def login_refused(exc: SalesforceAuthenticationFailed) -> AuthError:
+    """A sign-in Salesforce refused (SOAP login, or the SDK signing in again by itself)."""
+    code = str(exc.code) if exc.code is not None else "INVALID_LOGIN"
+    return AuthError(f"login refused: {exc.auth_message}"[:300], source="salesforce", code=code)
+
+
 @dataclass(frozen=True)
 class SalesforceConfig:
     instance_url: str | None = None
@@ -80,11 +86,7 @@ def password_login(config: SalesforceConfig, session: requests.Session) -> Sales
             object_pairs_hook=None,  # json's C fast path: the SDK's OrderedDict default costs per record
         )
     except SalesforceAuthenticationFailed as exc:
-        raise AuthError(
-            f"login refused: {exc.auth_message}"[:300],
-            source="salesforce",
-            code=str(exc.code) if exc.code is not None else "INVALID_LOGIN",
-        ) from None
+        raise login_refused(exc) from None
     except requests.RequestException as exc:
         raise TransientError(
             f"login endpoint unreachable: {type(exc).__name__}", source="salesforce", code="NETWORK"
