@@ -60,9 +60,10 @@ class Delivery:
         }
 
 
-class Transport:
-    def __init__(self, signing_secret: str, timeout: float = 10.0) -> None:
-        self.signing_secret = signing_secret
+class DeliveryLog:
+    """Every delivery a transport made, numbered in order (what tests and the web page read)."""
+
+    def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self._records: list[Delivery] = []
         self._lock = threading.Lock()
@@ -70,6 +71,20 @@ class Transport:
     def records(self) -> list[Delivery]:
         with self._lock:
             return list(self._records)
+
+    def _record(self, kind: str, user: str, url: str, body: bytes, headers: dict[str, str]) -> Delivery:
+        """A new record, numbered and timestamped, before it is sent."""
+        with self._lock:
+            record = Delivery(len(self._records) + 1, kind, user, url, body, headers)
+            self._records.append(record)
+        record.at = datetime.now(UTC).isoformat()
+        return record
+
+
+class Transport(DeliveryLog):
+    def __init__(self, signing_secret: str, timeout: float = 10.0) -> None:
+        super().__init__(timeout)
+        self.signing_secret = signing_secret
 
     def send(
         self, kind: str, user: str, url: str, body: bytes, content_type: str, tamper: Tamper
@@ -96,10 +111,7 @@ class Transport:
         return self._post(delivery.kind, delivery.user, delivery.url, delivery.body, dict(delivery.headers))
 
     def _post(self, kind: str, user: str, url: str, body: bytes, headers: dict[str, str]) -> Delivery:
-        with self._lock:
-            record = Delivery(len(self._records) + 1, kind, user, url, body, headers)
-            self._records.append(record)
-        record.at = datetime.now(UTC).isoformat()
+        record = self._record(kind, user, url, body, headers)
         started = time.perf_counter()
         try:
             with requests.Session() as http:

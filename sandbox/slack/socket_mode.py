@@ -18,14 +18,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
-from sandbox.slack.delivery import Delivery, Tamper
+from sandbox.slack.delivery import Delivery, DeliveryLog, Tamper
 
 _ENVELOPE_TYPES = {"slash_command": "slash_commands", "event_callback": "events_api"}  # else interactive
 _ANSWERED = ("slash_commands", "interactive")  # the app may put a payload in its acknowledgement
@@ -154,19 +153,13 @@ def envelope_payload(kind: str, body: bytes) -> tuple[str, dict[str, Any]]:
     return envelope_type, json.loads(form["payload"])
 
 
-class SocketTransport:
+class SocketTransport(DeliveryLog):
     """Deliveries over the socket, recorded like signed HTTP ones (``status`` 200 once acknowledged,
     ``response_body`` the acknowledgement's payload as JSON)."""
 
     def __init__(self, server: SocketModeServer, timeout: float = 10.0) -> None:
+        super().__init__(timeout)
         self.server = server
-        self.timeout = timeout
-        self._records: list[Delivery] = []
-        self._lock = threading.Lock()
-
-    def records(self) -> list[Delivery]:
-        with self._lock:
-            return list(self._records)
 
     def prepare(
         self, kind: str, user: str, url: str, body: bytes, content_type: str, tamper: Tamper
@@ -179,11 +172,7 @@ class SocketTransport:
         return self.replay(self.prepare(kind, user, url, body, content_type, tamper))
 
     def replay(self, delivery: Delivery) -> Delivery:
-        with self._lock:
-            number = len(self._records) + 1
-            record = Delivery(number, delivery.kind, delivery.user, "socket", delivery.body, delivery.headers)
-            self._records.append(record)
-        record.at = datetime.now(UTC).isoformat()
+        record = self._record(delivery.kind, delivery.user, "socket", delivery.body, delivery.headers)
         started = time.perf_counter()
         envelope_type, payload = envelope_payload(record.kind, record.body)
         answer = self.server.deliver(envelope_type, payload, self.timeout)
