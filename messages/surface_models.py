@@ -109,6 +109,9 @@ class PlayStats:
     outcomes: tuple[tuple[str, int], ...] = ()
     arm_lift: float | None = None  # B vs A, percentage points
     arm_ci: tuple[float, float] | None = None
+    arm_names: tuple[str, str] | None = None  # (A: control, B: variant)
+    arm_sizes: tuple[int, int] | None = None  # closed alerts in A and B
+    arm_significant: bool = False  # the interval excludes zero and both arms are big enough
 
 
 @dataclass(frozen=True)

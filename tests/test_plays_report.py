@@ -63,7 +63,8 @@ def test_report_counts_the_window_and_the_ab_lift(engine: Engine) -> None:
     assert tickets.stats.fires == 1 and tickets.stats.completion_rate == 0 and tickets.lift is None
 
     text = str(render_report(plays_model(tuple(effects.values()), 30, load_catalog())).blocks)
-    assert "A/B: variant lift +50.0 pts" in text and "claimed in 2.0 h" in text
+    assert "A/B: b vs a lift +50.0 pts" in text and "claimed in 2.0 h" in text
+    assert "4 vs 4 closed alerts; not significant yet" in text  # fewer than 10 closed alerts an arm
 
 
 def test_no_fires_gives_an_empty_report(engine: Engine) -> None:

@@ -128,6 +128,9 @@ def plays_model(effects: Sequence[PlayEffect], days: int, catalog: Catalog) -> s
                 outcomes=effect.outcomes,
                 arm_lift=lift.lift * 100 if lift else None,
                 arm_ci=(lift.low * 100, lift.high * 100) if lift else None,
+                arm_names=effect.arms,
+                arm_sizes=(lift.control_n, lift.treated_n) if lift else None,
+                arm_significant=lift.significant if lift else False,
             )
         )
     return sm.PlaysReport(days, tuple(lines))

@@ -243,6 +243,8 @@ def plays_report(text: str | None = None, *, empty: bool = False) -> PlaysReport
             outcomes=(("saved", 4), ("churn_confirmed", 1)),
             arm_lift=6.2 if i == 0 else None,
             arm_ci=(-1.5, 13.9) if i == 0 else None,
+            arm_names=("immediate", "delayed_3d") if i == 0 else None,
+            arm_sizes=(31, 29) if i == 0 else None,
         )
         for i, p in enumerate(PLAY_IDS)
     )
