@@ -103,14 +103,24 @@ def mention(user_id: object) -> Markup | str:
 
 
 def money(value: Decimal | int | float | None) -> str:
+    """$950, $12,500 -> $13K, $2.5M, $1.2B; the unit is chosen after rounding (so $999,999 is $1.0M,
+    not $1,000K) and a negative amount reads "−$5,000"."""
     if value is None:
         return "n/a"
     amount = float(value)
-    if abs(amount) >= 1_000_000:
-        return f"${amount / 1_000_000:,.1f}M"
-    if abs(amount) >= 10_000:
-        return f"${amount / 1_000:,.0f}K"
-    return f"${amount:,.0f}"
+    sign, size = ("−" if amount < 0 and round(abs(amount)) else ""), abs(amount)
+    if round(size / 1_000_000, 1) >= 1_000:
+        return f"{sign}${size / 1_000_000_000:,.1f}B"
+    if round(size / 1_000) >= 1_000:
+        return f"{sign}${size / 1_000_000:,.1f}M"
+    if size >= 10_000:
+        return f"{sign}${size / 1_000:,.0f}K"
+    return f"{sign}${size:,.0f}"
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`1 account`, `3 accounts` (`words` for an irregular plural)."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
 def signed(value: float) -> str:
@@ -164,6 +174,7 @@ def environment() -> Environment:
         del env.filters[name]
     env.filters.update(text=text, clip=clip, tojson=tojson, ident=ident)
     env.filters.update(money=money, signed=signed, when=when, humanize=humanize, spark=spark, percent=percent)
+    env.filters.update(plural=plural)
     env.globals.update(mention=mention)
     return env
 

@@ -15,7 +15,7 @@ from messages.actions import (
     crm_link_action_id,
 )
 from messages.blocks import Message, View, file_id_literal, split_stream, url_literal
-from messages.env import humanize, money, render_stream
+from messages.env import humanize, money, plural, render_stream
 from messages.models import Account, Alert
 from messages.surface_models import AccountCard, Bucket, Home, PlaysReport, PortfolioSummary, SyncStatus
 
@@ -63,7 +63,7 @@ def account_picker(query: str, candidates: Sequence[Account]) -> Message:
 
 
 def _bucket_text(bucket: Bucket) -> str:
-    text = f"{bucket.accounts} accounts · {money(bucket.arr)}"
+    text = f"{plural(bucket.accounts, 'account')} · {money(bucket.arr)}"
     return f"{text} ({money(bucket.at_risk_arr)} at risk)" if bucket.at_risk_arr else text
 
 
@@ -127,5 +127,5 @@ def sync_status(status: SyncStatus) -> Message:
     """/sync for CRM admins: last runs, outbox with a "Retry failed" button, and the write-back log."""
     values: dict[str, Any] = {"s": status, "retry_action": SurfaceAction.RETRY_FAILED.value}
     for name in ("runs", "failures", "activity"):
-        values[name], values[f"{name}_more"] = _cut(getattr(status, name), 12)
+        values[name], values[f"{name}_more"] = _cut(getattr(status, name))  # 8 long lines fit a section
     return _message("surfaces/sync_status.j2", values)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 from messages.actions import AlertAction, AlertVerb, SurfaceAction, decode_account_pick
+from messages.env import money
 from messages.limits import MAX_VIEW_BLOCKS
-from messages.surface_models import Stakeholder
+from messages.surface_models import OutboxFailure, Stakeholder
 from messages.surfaces import account_card, account_picker, home_view, portfolio_summary, sync_status
 from tests.messages import samples
 
@@ -56,3 +58,22 @@ def test_empty_states_say_so() -> None:
     raw = json.dumps(sync_status(samples.sync_status(empty=True)).as_kwargs())
     assert "No sync has run yet" in raw and "Retry failed" not in raw
     assert "Retry failed" in json.dumps(sync_status(samples.sync_status()).as_kwargs())
+
+
+def test_sync_failures_keep_their_count_when_every_error_is_long() -> None:
+    error = "INSUFFICIENT_ACCESS_OR_READONLY: insufficient access rights on cross-reference id " * 3
+    failures = tuple(OutboxFailure(f"Account number {i:02d} Holdings", "task", 8, error) for i in range(15))
+    message = sync_status(replace(samples.sync_status(), failures=failures)).as_kwargs()
+    section = next(b for b in message["blocks"] if "*Failures*" in json.dumps(b))
+    assert len(section["text"]["text"]) <= 3000
+    assert "…and 7 more" in section["text"]["text"]
+
+
+def test_money_picks_its_unit_after_rounding_and_signs_negatives() -> None:
+    shown = [money(x) for x in (950, 12_345, 999_600, 2_500_000, 9_999_999_999, -5_000, -12_345, -0.4)]
+    assert shown == ["$950", "$12K", "$1.0M", "$2.5M", "$10.0B", "−$5,000", "−$12K", "$0"]
+
+
+def test_one_is_singular() -> None:
+    text = json.dumps(portfolio_summary(replace(samples.portfolio(), accounts=1)).as_kwargs())
+    assert "1 account," in text and not re.search(r"\b1 accounts", text)
