@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NotRequired, Protocol, TypedDict
 
 import structlog
@@ -56,6 +56,9 @@ class WriteBackClient(Protocol):
         ...
 
 
+CLAIM_LEASE = timedelta(minutes=5)  # longer than any send's retries take
+
+
 @dataclass
 class DrainResult:
     sent: int = 0
@@ -70,6 +73,9 @@ def drain_outbox(engine: Engine, client: WriteBackClient, now: datetime, limit: 
     with unit_of_work(engine) as session:
         ids = [item.id for item in outbox_repo.due_items(session, now, target=client.target, limit=limit)]
     for item_id in ids:
+        with unit_of_work(engine) as session:  # committed before the send: one drain per item
+            if not outbox_repo.claim(session, item_id, now, CLAIM_LEASE):
+                continue
         with unit_of_work(engine) as session:
             item = session.get(outbox_repo.OutboxItem, item_id)
             if item is None or item.state not in ("pending", "failed"):

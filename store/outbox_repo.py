@@ -11,7 +11,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store.models import OutboxItem
@@ -66,6 +66,24 @@ def due_items(
     if target is not None:
         query = query.where(OutboxItem.target == target)
     return list(session.scalars(query))
+
+
+def claim(session: Session, item_id: str, now: datetime, lease: timedelta) -> bool:
+    """Take one due item for sending, atomically: its next attempt moves `lease` ahead, so another
+    drain (a second process, a CLI drain during failover) skips it; True when this caller got it.
+    A drain that dies after claiming leaves the item pending, and it is tried again once the lease
+    ends."""
+    claimed = session.execute(
+        update(OutboxItem)
+        .where(
+            OutboxItem.id == item_id,
+            OutboxItem.state.in_(("pending", "failed")),
+            OutboxItem.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(claimed, "rowcount", 0))  # a CursorResult for an UPDATE
 
 
 def mark_sent(item: OutboxItem, crm_record_id: str | None, now: datetime) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from connectors.errors import AuthError, RateLimited, RecordRejected, TransientError
-from connectors.writeback import OUTCOME_ACTIVITY, drain_outbox
+from connectors.writeback import CLAIM_LEASE, OUTCOME_ACTIVITY, drain_outbox
 from store import outbox_repo
 from store.models import OutboxItem
 from store.uow import unit_of_work
@@ -93,3 +95,42 @@ def test_a_rate_limit_with_retry_after_reschedules_without_charging_an_attempt(e
     assert drain_outbox(engine, crm, now + timedelta(seconds=119)).sent == 1  # "b" only
     assert drain_outbox(engine, crm, now + timedelta(seconds=120)).sent == 1
     assert _states(engine) == {"a": "sent", "b": "sent"}
+
+
+class MeetingCrm(RecordingCrm):
+    """A CRM where two senders of one item would meet: each send waits (briefly) for a second one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sends: list[str] = []
+        self.meet = threading.Barrier(2, timeout=1)
+
+    def send(self, kind: str, payload: Mapping[str, Any], idempotency_key: str) -> str:
+        self.sends.append(idempotency_key)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.meet.wait()
+        return super().send(kind, payload, idempotency_key)
+
+
+def test_two_drains_at_once_send_each_item_once(engine: Engine) -> None:
+    """A second drain (another process during failover, a CLI drain) racing the scheduler's: the claim
+    lets one of them send the item, and it ends `sent` with the CRM's id."""
+    _enqueue(engine, "k1")
+    crm, now = MeetingCrm(), datetime.now(UTC)
+    drains = [threading.Thread(target=drain_outbox, args=(engine, crm, now)) for _ in range(2)]
+    for d in drains:
+        d.start()
+    for d in drains:
+        d.join(10)
+    assert crm.sends == ["k1"] and _states(engine) == {"k1": "sent"}
+
+
+def test_a_claimed_item_whose_drain_died_is_sent_after_the_lease(engine: Engine) -> None:
+    _enqueue(engine, "k1")
+    now = datetime.now(UTC)
+    with unit_of_work(engine) as session:
+        item_id = session.scalars(select(OutboxItem.id)).one()
+        assert outbox_repo.claim(session, item_id, now, CLAIM_LEASE)
+    crm = RecordingCrm()
+    assert drain_outbox(engine, crm, now + timedelta(minutes=1)).sent == 0  # still claimed
+    assert drain_outbox(engine, crm, now + CLAIM_LEASE).sent == 1
