@@ -8,10 +8,11 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from connectors.hubspot.calls import HubSpotCalls, RetryPolicy
 from connectors.hubspot.runner import StreamOptions, build_streams, sync_hubspot
@@ -105,6 +106,8 @@ def test_sigkill_mid_write_back_then_rerun_writes_each_outcome_once(
     info = slow_portal.info()
     args = ("drain", db_url, info["host"], info["access_token"])
     _kill_after(_worker(*args), slow_portal, requests=31)  # mid-item: after an upsert, before its links
+    with unit_of_work(engine) as s:  # the killed drain's claim lease runs out (as five minutes later)
+        s.execute(update(OutboxItem).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
     _run(_worker(*args))
     notes = [r.props.get("retainer_key") for r in slow_portal.records("notes")]
     assert sorted(notes) == sorted(keys)  # every outcome exactly once

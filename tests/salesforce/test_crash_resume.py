@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from connectors.salesforce.api import SalesforceApi
 from connectors.salesforce.streams import build_streams, sync_salesforce
 from connectors.salesforce.writeback import SalesforceWriteBack
-from connectors.writeback import OUTCOME_ACTIVITY, drain_outbox
+from connectors.writeback import CLAIM_LEASE, OUTCOME_ACTIVITY, drain_outbox
 from sandbox.salesforce import SalesforceSandbox
 from store import outbox_repo
 from store.models import Contact, OutboxItem, SyncRun, SyncState
@@ -130,7 +130,8 @@ def test_writeback_killed_between_send_and_commit_sends_each_outcome_once(
     assert states == {"outcome:0": "sent", "outcome:1": "pending", "outcome:2": "pending"}
 
     sf_sandbox.app.stalls.clear()
-    result = drain_outbox(engine, SalesforceWriteBack(api), datetime.now(UTC))
+    # the killed drain had claimed outcome:1; its lease runs out and the next drain sends both
+    result = drain_outbox(engine, SalesforceWriteBack(api), datetime.now(UTC) + CLAIM_LEASE)
     assert result.sent == 2
     tasks = sf_sandbox.records("Task")
     assert sorted(t["Retainer_Key__c"] for t in tasks) == keys  # each outcome exactly once
