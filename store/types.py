@@ -14,6 +14,11 @@ from sqlalchemy.types import TypeDecorator
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+# Column.info key: a bulk upsert never overwrites the column's stored value with NULL (a value a
+# person recorded here survives a sync from a CRM that has none).
+KEEP_WHEN_NULL = "keep_when_null"
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on both backends (SQLite stores them naive, in UTC)."""
 

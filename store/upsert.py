@@ -14,12 +14,13 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam
+from sqlalchemy import Connection, Table, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from store.base import Base, table_of
+from store.types import KEEP_WHEN_NULL
 from store.uow import begin_immediate
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -61,9 +62,14 @@ def _compiled(
     if conflict is None:
         pass
     elif update:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
-        )
+        set_ = {
+            # a column marked KEEP_WHEN_NULL keeps its stored value when the incoming row has none
+            c: func.coalesce(stmt.excluded[c], table.c[c])
+            if table.c[c].info.get(KEEP_WHEN_NULL)
+            else stmt.excluded[c]
+            for c in update
+        }
+        stmt = stmt.on_conflict_do_update(index_elements=list(conflict), set_=set_)
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict), index_where=conflict_where)
     compiled = stmt.compile(dialect=dialect)

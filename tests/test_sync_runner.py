@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from connectors.errors import AuthError, RateLimited
-from connectors.sync import Page, Rejection, TableWrite, run_stream
+from connectors.sync import Page, Rejection, TableWrite, apply_page, run_stream
 from store import keys, sync_repo
-from store.models import Account, SyncRun
+from store.models import Account, Contact, SyncRun
 from store.uow import unit_of_work
+from store.upsert import bulk_upsert
 
 
 def _rows(start: int, count: int) -> list[dict[str, Any]]:
@@ -118,3 +119,30 @@ def test_full_run_resets_the_cursor(engine: Engine) -> None:
     run_stream(engine, stream, full=True)
     assert stream.seen_cursors == [{}]
     assert _accounts(engine) == 30
+
+
+def test_a_departure_recorded_from_slack_survives_a_crm_sync_without_one(engine: Engine) -> None:
+    """A champion change from Slack sets the contact's `left_company_at`; the CRM's own field stays
+    empty, and re-reading the contact (the overlap, or any CRM edit) must not clear it. A date the CRM
+    does send wins."""
+    now = datetime.now(UTC)
+    aid, cid = keys.account_key("salesforce", "001A"), keys.contact_key("salesforce", "003C")
+    base = {"source": "salesforce", "is_deleted": False, "synced_at": now, "crm_modified_at": now}
+    with unit_of_work(engine) as s:
+        bulk_upsert(s, Account, [{**base, "id": aid, "crm_id": "001A", "name": "Acme"}], ("id",))
+    row = {**base, "id": cid, "crm_id": "003C", "account_id": aid, "last_name": "X", "left_company_at": None}
+
+    def sync(**changes: object) -> date | None:
+        apply_page(engine, "salesforce", "Contact", Page(writes=[TableWrite(Contact, [{**row, **changes}])]))
+        with unit_of_work(engine) as s:
+            contact = s.get(Contact, cid)
+            assert contact is not None
+            return contact.left_company_at
+
+    assert sync() is None
+    with unit_of_work(engine) as s:  # what a champion change recorded in Slack does
+        contact = s.get(Contact, cid)
+        assert contact is not None
+        contact.left_company_at = date(2026, 5, 1)
+    assert sync() == date(2026, 5, 1)
+    assert sync(left_company_at=date(2026, 4, 20)) == date(2026, 4, 20)

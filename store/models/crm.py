@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, Strin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.base import Base
-from store.types import JSONType, UTCDateTime, UUIDStr, utcnow
+from store.types import KEEP_WHEN_NULL, JSONType, UTCDateTime, UUIDStr, utcnow
 
 
 class SyncedMixin:
@@ -57,7 +57,9 @@ class Contact(SyncedMixin, Base):
     last_name: Mapped[str | None] = mapped_column(String(128))
     email: Mapped[str | None] = mapped_column(String(255), index=True)
     title: Mapped[str | None] = mapped_column(String(255))
-    left_company_at: Mapped[date | None] = mapped_column(Date)
+    # A departure recorded from Slack (a champion change) is kept when the CRM's field is empty;
+    # a date the CRM does send replaces it.
+    left_company_at: Mapped[date | None] = mapped_column(Date, info={KEEP_WHEN_NULL: True})
 
 
 class Deal(SyncedMixin, Base):
