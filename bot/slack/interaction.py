@@ -27,6 +27,7 @@ class Click:
     request_id: str  # the same for a redelivery of this very click
     trigger_id: str | None
     action: Mapping[str, Any]
+    in_view: bool = False  # clicked in App Home (or a modal), not in a message
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> Click:
@@ -41,6 +42,7 @@ class Click:
             request_id=request_key(user_id, str(action.get("action_ts", "")), action["action_id"]),
             trigger_id=body.get("trigger_id"),
             action=action,
+            in_view=container.get("type") == "view",
         )
 
 

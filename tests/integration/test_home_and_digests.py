@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select, update
 from bot.slack.crm_links import CrmLinks
 from bot.slack.delivery_policy import DIGEST_SENT
 from bot.slack.publisher import AlertPublisher, Rendering
+from messages.actions import AlertAction, AlertVerb
 from plays.catalog import load_catalog
 from plays.clock import FakeClock
 from plays.segments import load_segment_config
@@ -118,6 +119,27 @@ def test_digest_mode_selector_saves_and_republishes(stack: Stack) -> None:
 def _mode(stack: Stack, user: str) -> str:
     with unit_of_work(stack.engine) as session:
         return session.get(SlackUser, user).digest_mode
+
+
+def test_claiming_from_app_home_shows_the_claim_there_at_once(stack: Stack) -> None:
+    """A click in App Home changes the alert; the Home tab is published again with its new state (a
+    Log outcome button instead of Claim), not left stale until the tab is reopened."""
+    stack.container.check()
+    with unit_of_work(stack.engine) as session:
+        alert = session.scalars(
+            select(Alert)
+            .where(Alert.owner_slack_id.like("UCSM%"), Alert.state == "firing")
+            .order_by(Alert.id)
+        ).first()
+        assert alert is not None and alert.owner_slack_id is not None
+        owner, alert_id = alert.owner_slack_id, alert.id
+    home = _home(stack, owner)
+    claim = AlertAction(AlertVerb.CLAIM, alert_id).encode()
+    assert claim in _text(home)
+    assert stack.slack.click_view(owner, home["id"], claim).status == 200
+    after = wait_for(lambda: (v := stack.slack.home_view(owner)) != home and v)
+    assert claim not in _text(after)
+    assert AlertAction(AlertVerb.LOG_OUTCOME, alert_id).encode() in _text(after)
 
 
 # -- digests with a fake clock ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.services import alerts as alert_service
 from bot.services.errors import ServiceError
 from bot.slack.deps import SlackDeps
 from bot.slack.interaction import Click, ack_now, check_alert_permission, tell
+from bot.slack.listeners.home import publish_home
 from messages.actions import (
     ActionDecodeError,
     AlertAction,
@@ -201,6 +202,9 @@ def _listener(deps: SlackDeps, attempted: str, handler: Handler) -> Callable[...
             handler(deps, client, click, alert_id)
         except (ServiceError, ActionDecodeError) as exc:
             tell(client, click.user_id, click.channel_id, attempted, str(exc))
+            return
+        if click.in_view and (body.get("view") or {}).get("type") == "home":
+            publish_home(deps, client, click.user_id)  # App Home shows the alert's new state at once
 
     return listener
 

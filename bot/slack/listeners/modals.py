@@ -17,6 +17,7 @@ from bot.services import alerts as alert_service
 from bot.services.errors import ServiceError
 from bot.slack.deps import SlackDeps
 from bot.slack.interaction import check_alert_permission, request_key, tell
+from bot.slack.listeners.home import publish_home
 from messages.actions import ActionDecodeError, ModalContext, ModalKind, ModalRef
 from messages.submissions import (
     CHAMPION_IDS,
@@ -196,6 +197,8 @@ def _listener(deps: SlackDeps, attempted: str, parse: Parse, apply: Apply) -> Ca
             return
         if ctx.alert_id is not None:
             deps.publisher.refresh(ctx.alert_id)
+            if ctx.channel_id is None:  # opened from App Home: show the alert's new state there
+                publish_home(deps, client, user)
         if deps.after_change is not None:
             deps.after_change()
 
