@@ -103,7 +103,7 @@ def mention(user_id: object) -> Markup | str:
 
 
 def money(value: Decimal | int | float | None) -> str:
-    """$950, $12,500 -> $13K, $2.5M, $1.2B; the unit is chosen after rounding (so $999,999 is $1.0M,
+    """$950, $12,345 -> $12K, $2.5M, $1.2B; the unit is chosen after rounding (so $999,999 is $1.0M,
     not $1,000K) and a negative amount reads "−$5,000"."""
     if value is None:
         return "n/a"
