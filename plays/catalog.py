@@ -13,11 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from plays.clock import Duration, parse_duration
 from plays.health import BANDS
 from plays.segments import STAGES, TIERS
+from plays.yaml_lines import LineReader, Problem
 
 PLAY_IDS = (
     "usage_decline",
@@ -88,16 +87,6 @@ _TOP_KEYS = {
 
 
 HOLDOUT_ARM = "holdout"  # the accounts an experiment leaves without the play
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
 
 
 class CatalogError(ValueError):
@@ -173,49 +162,8 @@ class Catalog:
         return len(self.plays)
 
 
-class _Reader:
-    """Turns a YAML node tree into Python values, remembering the line of every key path."""
-
-    def __init__(self, file: str, text: str, problems: list[Problem]) -> None:
-        self.file, self.problems = file, problems
-        self.lines: dict[tuple[str, ...], int] = {}
-        self.loader = yaml.SafeLoader(text)
-
-    def read(self) -> Any:
-        try:
-            node = self.loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-            self.problems.append(Problem(self.file, line, f"YAML syntax: {exc.problem}"))
-            return None
-        finally:
-            self.loader.dispose()
-        return None if node is None else self._value(node, ())
-
-    def _value(self, node: yaml.Node, path: tuple[str, ...]) -> Any:
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                if key in out:
-                    line = key_node.start_mark.line + 1
-                    self.problems.append(Problem(self.file, line, f"duplicate key {key!r}"))
-                self.lines[(*path, key)] = key_node.start_mark.line + 1
-                out[key] = self._value(value_node, (*path, key))
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self._value(item, (*path, str(i))) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
-
-    def line(self, *path: str) -> int:
-        while path and path not in self.lines:
-            path = path[:-1]
-        return self.lines.get(path, 1)
-
-
 class _PlayBuilder:
-    def __init__(self, reader: _Reader, raw: dict[str, Any], problems: list[Problem]) -> None:
+    def __init__(self, reader: LineReader, raw: dict[str, Any], problems: list[Problem]) -> None:
         self.r, self.raw, self.problems = reader, raw, problems
 
     def fail(self, message: str, *path: str) -> None:
@@ -419,7 +367,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     plays: dict[str, Play] = {}
     lines: dict[str, tuple[str, int]] = {}
     for path in sorted(directory.glob("*.yml")):
-        reader = _Reader(str(path), path.read_text(encoding="utf-8"), problems)
+        reader = LineReader(str(path), path.read_text(encoding="utf-8"), problems)
         raw = reader.read()
         if raw is None and not any(p.file == str(path) for p in problems):
             problems.append(Problem(str(path), 1, "empty file"))
