@@ -12,8 +12,14 @@ import pytest
 import structlog
 from sqlalchemy import Engine, text
 
+from bot.services.check import run_check
+from plays.catalog import Catalog, load_catalog
+from plays.clock import FakeClock
+from sandbox.portfolio import generate
+from sandbox.store_loader import load_portfolio
 from store.db import make_engine
 from store.migrate import upgrade
+from tests.alert_store import START
 
 # Tests must not pick up a developer's .env or environment: settings come only from what a test sets.
 _SETTINGS_ENV_PREFIXES = ("SLACK_", "SALESFORCE_", "HUBSPOT_", "DATABASE_URL", "INGEST_", "LOG_")
@@ -68,3 +74,17 @@ def engine(db_url: str) -> Iterator[Engine]:
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture
+def store(engine: Engine, catalog: Catalog) -> tuple[Engine, FakeClock]:
+    """The synthetic portfolio (60 accounts) loaded and one check pass run at `alert_store.START`."""
+    load_portfolio(engine, generate(60, seed=7))
+    clock = FakeClock(START)
+    run_check(engine, catalog, clock)
+    return engine, clock

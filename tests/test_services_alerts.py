@@ -3,26 +3,17 @@ synthetic portfolio through the same loader the backtest and benchmarks use."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from bot.services import alerts
-from bot.services.backtest import _timelines
 from bot.services.check import run_check, run_sweep
 from bot.services.effectiveness import play_effectiveness
 from bot.services.errors import InvalidInput, InvalidTransition, NotFound
-from bot.services.signals import build_signals
-from plays.catalog import Catalog, load_catalog
+from plays.catalog import Catalog
 from plays.clock import FakeClock
-from plays.timeline import signals_at
-from sandbox.portfolio import generate
-from sandbox.store_loader import load_portfolio
-from store.history import load_history
 from store.models import (
     Account,
     Alert,
@@ -35,28 +26,9 @@ from store.models import (
     Silence,
     StakeholderRole,
 )
-from store.scoring_inputs import changed_accounts, fetch_inputs
+from store.scoring_inputs import changed_accounts
 from store.uow import unit_of_work
-
-START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
-
-
-@pytest.fixture
-def store(engine: Engine, catalog: Catalog) -> tuple[Engine, FakeClock]:
-    load_portfolio(engine, generate(60, seed=7))
-    clock = FakeClock(START)
-    run_check(engine, catalog, clock)
-    return engine, clock
-
-
-def _count(engine: Engine, model: type, *where: object) -> int:
-    with unit_of_work(engine) as s:
-        return s.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+from tests.alert_store import START, count
 
 
 def _alert(engine: Engine, play_id: str | None = None, state: str = "firing") -> Alert:
@@ -73,15 +45,15 @@ def test_check_fires_once_and_a_second_pass_changes_nothing(
     store: tuple[Engine, FakeClock], catalog: Catalog
 ) -> None:
     engine, clock = store
-    alerts_before = _count(engine, Alert)
+    alerts_before = count(engine, Alert)
     assert alerts_before > 0
-    assert _count(engine, AlertEvent, AlertEvent.action == "fire") == alerts_before
-    assert _count(engine, HealthSnapshot) == 60
+    assert count(engine, AlertEvent, AlertEvent.action == "fire") == alerts_before
+    assert count(engine, HealthSnapshot) == 60
     clock.advance(minutes=10)
     again = run_check(engine, catalog, clock)
     assert again.fired == 0 and again.refreshed == alerts_before
-    assert _count(engine, Alert) == alerts_before
-    assert _count(engine, HealthSnapshot) == 60  # same day, same scores: no new snapshot
+    assert count(engine, Alert) == alerts_before
+    assert count(engine, HealthSnapshot) == 60  # same day, same scores: no new snapshot
 
 
 def test_incremental_check_touches_only_the_given_accounts(
@@ -102,8 +74,8 @@ def test_claim_then_redelivered_click_changes_nothing(store: tuple[Engine, FakeC
     assert (first.from_state, first.to_state, first.changed) == ("firing", "claimed", True)
     again = alerts.claim(engine, alert.id, actor="U1", request_id="req-1", clock=clock)
     assert (again.to_state, again.changed) == ("claimed", False)
-    assert _count(engine, AlertEvent, AlertEvent.alert_id == alert.id, AlertEvent.action == "claim") == 1
-    assert _count(engine, PlayRun, PlayRun.alert_id == alert.id) == 1
+    assert count(engine, AlertEvent, AlertEvent.alert_id == alert.id, AlertEvent.action == "claim") == 1
+    assert count(engine, PlayRun, PlayRun.alert_id == alert.id) == 1
     with unit_of_work(engine) as s:
         stored = s.get(Alert, alert.id)
         assert stored is not None and stored.owner_slack_id == "U1" and stored.claimed_at == START
@@ -136,14 +108,14 @@ def test_false_positive_then_cooldown_keeps_it_quiet(
     clock.advance(hours=1)
     summary = run_check(engine, catalog, clock)
     assert summary.fired == 0 and summary.suppressed.get("cooldown", 0) >= 1
-    assert _count(engine, Alert, Alert.fingerprint == alert.fingerprint) == 1
+    assert count(engine, Alert, Alert.fingerprint == alert.fingerprint) == 1
 
 
 def test_snooze_wakes_up_after_the_silence_ends(store: tuple[Engine, FakeClock], catalog: Catalog) -> None:
     engine, clock = store
     alert = _alert(engine)
     alerts.snooze(engine, alert.id, START + timedelta(hours=4), actor="U1", clock=clock)
-    assert _count(engine, Silence, Silence.alert_id == alert.id) == 1
+    assert count(engine, Silence, Silence.alert_id == alert.id) == 1
     clock.advance(hours=3)
     run_check(engine, catalog, clock)
     assert _alert(engine, alert.play_id, "snoozed").id == alert.id
@@ -186,7 +158,7 @@ def test_unclaimed_alerts_escalate_when_the_sla_passes(
     summary = run_check(engine, catalog, clock)
     assert summary.transitions.get("escalate", 0) > 0
     assert (
-        _count(engine, AlertEvent, AlertEvent.action == "escalate", AlertEvent.actor == "scheduler")
+        count(engine, AlertEvent, AlertEvent.action == "escalate", AlertEvent.actor == "scheduler")
         == (summary.transitions["escalate"])
     )
     clock.advance(hours=1)
@@ -228,7 +200,7 @@ def test_log_outcome_writes_outcome_play_run_and_outbox_once(store: tuple[Engine
         engine, alert.id, "saved", "dup", actor="U1", request_id="req-out", clock=clock
     )
     assert again.changed is False and again.details["outcome_id"] == done.details["outcome_id"]
-    assert _count(engine, Outcome) == 1 and _count(engine, OutboxItem) == 1
+    assert count(engine, Outcome) == 1 and count(engine, OutboxItem) == 1
     with unit_of_work(engine) as s:
         item = s.scalars(select(OutboxItem)).one()
         account = s.get(Account, alert.account_id)
@@ -301,7 +273,7 @@ def test_record_champion_change(store: tuple[Engine, FakeClock], catalog: Catalo
     clock.advance(minutes=5)
     run_check(engine, catalog, clock)  # the trigger sees the same departure: same fingerprint, no duplicate
     assert (
-        _count(
+        count(
             engine,
             Alert,
             Alert.play_id == "champion_departure",
@@ -322,7 +294,7 @@ def test_effectiveness_counts_fires_claims_and_outcomes(store: tuple[Engine, Fak
     alerts.log_outcome(engine, alert.id, "saved", "Training session", actor="U1", clock=clock)
     stats = {s.play_id: s for s in play_effectiveness(engine, START - timedelta(days=1))}
     usage = stats["usage_decline"]
-    assert usage.fires == _count(engine, Alert, Alert.play_id == "usage_decline")
+    assert usage.fires == count(engine, Alert, Alert.play_id == "usage_decline")
     assert (usage.claimed, usage.median_claim_minutes, usage.completed, usage.saved, usage.save_rate) == (
         1,
         0.0,
@@ -343,112 +315,3 @@ def test_changed_accounts_finds_accounts_with_new_crm_rows(store: tuple[Engine, 
         account_id = account.id
     with unit_of_work(engine) as s:
         assert changed_accounts(s, since) == [account_id]
-
-
-def _race(engine: Engine, alert_ids: list[str], act: Callable[[str, str], object]) -> None:
-    """Two people act on each alert at the same moment (as two Slack workers would)."""
-    for alert_id in alert_ids:
-        barrier = threading.Barrier(2)
-
-        def run(actor: str, alert_id: str = alert_id, barrier: threading.Barrier = barrier) -> None:
-            barrier.wait()
-            with contextlib.suppress(InvalidTransition):
-                act(alert_id, actor)
-
-        threads = [threading.Thread(target=run, args=(actor,)) for actor in ("UAAA", "UBBB")]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-
-
-def test_two_people_claiming_at_once_get_one_claim(store: tuple[Engine, FakeClock]) -> None:
-    engine, clock = store
-    with unit_of_work(engine) as s:
-        ids = list(s.scalars(select(Alert.id).where(Alert.state == "firing").order_by(Alert.id).limit(15)))
-
-    def claim(alert_id: str, actor: str) -> object:
-        return alerts.claim(engine, alert_id, actor=actor, request_id=f"{actor}-{alert_id}", clock=clock)
-
-    _race(engine, ids, claim)
-    for alert_id in ids:
-        claims = _count(engine, AlertEvent, AlertEvent.alert_id == alert_id, AlertEvent.action == "claim")
-        assert claims == 1, f"{alert_id} was claimed {claims} times"
-
-
-def test_two_outcomes_logged_at_once_write_back_once(store: tuple[Engine, FakeClock]) -> None:
-    engine, clock = store
-    with unit_of_work(engine) as s:
-        ids = list(s.scalars(select(Alert.id).where(Alert.state == "firing").order_by(Alert.id).limit(10)))
-
-    def log(alert_id: str, actor: str) -> object:
-        return alerts.log_outcome(
-            engine,
-            alert_id,
-            "saved",
-            f"call by {actor}",
-            actor=actor,
-            request_id=f"o-{actor}-{alert_id}",
-            clock=clock,
-        )
-
-    _race(engine, ids, log)
-    for alert_id in ids:
-        assert _count(engine, Outcome, Outcome.alert_id == alert_id) == 1
-    assert _count(engine, OutboxItem, OutboxItem.kind == "outcome_activity") == len(ids)
-
-
-def test_a_champion_who_left_the_company_with_the_role_still_open_triggers_departure(
-    store: tuple[Engine, FakeClock], catalog: Catalog
-) -> None:
-    """HubSpot records a departure on the contact and may leave the champion label on: the live pass
-    and the backtest's replay both see the champion gone from that day."""
-    engine, clock = store
-    left_on = START.date() - timedelta(days=2)
-    with unit_of_work(engine) as s:
-        role = s.scalars(
-            select(StakeholderRole).where(
-                StakeholderRole.role == "champion",
-                StakeholderRole.valid_to.is_(None),
-                StakeholderRole.account_id.not_in(
-                    select(Alert.account_id).where(Alert.play_id == "champion_departure")
-                ),
-            )
-        ).first()
-        assert role is not None
-        contact = s.get(Contact, role.contact_id)
-        assert contact is not None
-        contact.left_company_at = left_on
-        account_id, contact_id = role.account_id, role.contact_id
-    clock.advance(hours=1)
-    run_check(engine, catalog, clock)
-    with unit_of_work(engine) as s:
-        fired = s.scalars(
-            select(Alert).where(Alert.account_id == account_id, Alert.play_id == "champion_departure")
-        ).one()
-        live = {x.account_id: x for x in build_signals(fetch_inputs(s, START.date()))}[account_id]
-        timelines, _ = _timelines(load_history(s, START.date() - timedelta(weeks=10)))
-    assert fired.reason == f"champion_left:{contact_id}"
-    assert (live.champion_left_contact, live.champion_left_on) == (contact_id, left_on)
-    replayed = signals_at(next(t for t in timelines if t.account_id == account_id), START.date())
-    assert (replayed.champion_left_contact, replayed.champion_left_on) == (contact_id, left_on)
-
-
-def test_a_deleted_contact_is_no_departure_live_or_in_the_replay(store: tuple[Engine, FakeClock]) -> None:
-    engine, _clock = store
-    with unit_of_work(engine) as s:
-        role = s.scalars(
-            select(StakeholderRole).where(
-                StakeholderRole.role == "champion", StakeholderRole.valid_to.is_(None)
-            )
-        ).first()
-        assert role is not None
-        contact = s.get(Contact, role.contact_id)
-        assert contact is not None
-        contact.left_company_at, contact.is_deleted = START.date() - timedelta(days=2), True
-        account_id = role.account_id
-    with unit_of_work(engine) as s:
-        live = {x.account_id: x for x in build_signals(fetch_inputs(s, START.date()))}[account_id]
-        timelines, _ = _timelines(load_history(s, START.date() - timedelta(weeks=10)))
-    replayed = signals_at(next(t for t in timelines if t.account_id == account_id), START.date())
-    assert live.champion_left_on is None and replayed.champion_left_on is None
