@@ -59,6 +59,7 @@ def _record_post(engine: Engine, alert_id: str) -> Callable[[str, str], None]:
     return record
 
 
+PUBLISH_LIMIT = 20_000  # alerts one publishing pass takes on; the rest waits for the next
 NOTICE_MAX_AGE = timedelta(days=1)  # a notice Slack could not take for this long is no longer news
 NOTICE_TITLES = {"escalation": "{} alerts unclaimed past their SLA", "step": "{} follow-up steps due"}
 
@@ -153,7 +154,7 @@ class AlertPublisher:
         blocks = [dict(b) for b in rendered.blocks]
         return Outgoing(channel, rendered.text, blocks, on_posted=record_all, key="digest", keys=ids)
 
-    def publish_pending(self, limit: int = 20_000) -> FlushReport:
+    def publish_pending(self, limit: int = PUBLISH_LIMIT) -> FlushReport:
         """Post what is due now: real-time alerts one by one, digest owners' alerts as one digest per
         channel; the rest stays waiting (no message) for a later run."""
         with self._publishing:
@@ -167,7 +168,7 @@ class AlertPublisher:
             log.info("alerts.publish_deferred")
             return None
         try:
-            return self._publish_pending(20_000)
+            return self._publish_pending(PUBLISH_LIMIT)
         finally:
             self._publishing.release()
 
