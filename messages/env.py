@@ -131,12 +131,17 @@ def signed(value: float) -> str:
 
 
 def when(value: date | datetime | None) -> str:
+    """A calendar date as `2026-11-24`; a moment as Slack's date token, which each reader sees in their own
+    time zone ("Tomorrow at 9:00 AM"), falling back to `2026-11-24 09:00 UTC` where Slack cannot format
+    it. Only for mrkdwn text: plain_text would show the token as it is."""
     if value is None:
         return "n/a"
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: give times in UTC")
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        moment = value.astimezone(UTC)
+        fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+        return Markup(f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>")  # noqa: S704 - digits and our own format only
     return value.isoformat()
 
 

@@ -44,8 +44,8 @@ def escape_text(value: str) -> str:
 def truncate(text: str, limit: int) -> str:
     """Cut already-escaped `text` to at most `limit` characters, ending with "…" when cut.
 
-    Never cuts inside an entity (`&amp;`, `&lt;`, `&gt;`) and never leaves a lone surrogate-free
-    half: Python strings are code points, so only entities need care.
+    Never cuts inside an entity (`&amp;`, `&lt;`, `&gt;`) or inside a `<...>` token we wrote (a mention,
+    a date): a cut one would show as raw text. Python strings are code points, so nothing else needs care.
     """
     if limit < 1:
         raise ValueError(f"truncate limit must be at least 1, got {limit}")
@@ -55,6 +55,9 @@ def truncate(text: str, limit: int) -> str:
     amp = text.rfind("&", max(0, cut - 4), cut)
     if amp != -1 and text.find(";", amp, cut) == -1:
         cut = amp  # the entity starting at `amp` would be split: drop it whole
+    opening = text.rfind("<", 0, cut)
+    if opening != -1 and text.find(">", opening, cut) == -1:
+        cut = opening  # a mention or date token of ours (CRM text has no bare "<") would be split
     return text[:cut].rstrip() + ELLIPSIS
 
 

@@ -142,7 +142,7 @@ def escalate(
                 alert.id,
                 "escalate",
                 alert.state,
-                f" and already escalated at {alert.escalated_at:%Y-%m-%d %H:%M}",
+                f" and already escalated at {alert.escalated_at:%Y-%m-%d %H:%M} UTC",
             )
         alert.escalated_at = now
         return {"escalate_to": to}

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from messages.env import when
 from messages.escape import ELLIPSIS, MRKDWN_CONTROL, escape_text, escape_truncate, truncate
 from messages.limits import SlackLimitError, validate_message, validate_view
 from tests.messages.render_all import builders
@@ -37,6 +39,15 @@ def test_truncate_drops_a_whole_entity_at_the_cut() -> None:
     assert truncate("short", 5) == "short"
     with pytest.raises(ValueError):
         truncate("x", 0)
+
+
+def test_truncate_drops_a_whole_token_of_ours_at_the_cut() -> None:
+    token = str(when(datetime(2026, 11, 24, 9, 0, tzinfo=UTC)))
+    text = f"Snoozed until {token} by <@U0CSM001>"
+    for limit in range(len("Snoozed until") + 2, len(text)):
+        out = truncate(text, limit)
+        assert out.count("<") == out.count(">"), f"a token was split at {limit}: {out!r}"
+    assert truncate(text, 30) == "Snoozed until" + ELLIPSIS
 
 
 def _alert() -> dict[str, Any]:

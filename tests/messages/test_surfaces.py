@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from messages.actions import AlertAction, AlertVerb, SurfaceAction, decode_account_pick
-from messages.env import money
+from messages.alerts import alert_message
+from messages.env import money, when
 from messages.limits import MAX_VIEW_BLOCKS
 from messages.surface_models import OutboxFailure, Stakeholder
 from messages.surfaces import account_card, account_picker, home_view, portfolio_summary, sync_status
@@ -72,6 +77,17 @@ def test_sync_failures_keep_their_count_when_every_error_is_long() -> None:
 def test_money_picks_its_unit_after_rounding_and_signs_negatives() -> None:
     shown = [money(x) for x in (950, 12_345, 999_600, 2_500_000, 9_999_999_999, -5_000, -12_345, -0.4)]
     assert shown == ["$950", "$12K", "$1.0M", "$2.5M", "$10.0B", "−$5,000", "−$12K", "$0"]
+
+
+def test_a_moment_is_shown_in_each_readers_time_zone_with_a_utc_fallback() -> None:
+    ten_past_nine_berlin = datetime(2026, 11, 24, 9, 10, tzinfo=ZoneInfo("Europe/Berlin"))
+    token = "<!date^1795507800^{date_short_pretty} at {time}|2026-11-24 08:10 UTC>"
+    assert when(ten_past_nine_berlin) == token
+    assert when(date(2026, 11, 24)) == "2026-11-24"  # a calendar day (a renewal date) has no zone
+    with pytest.raises(ValueError, match="naive"):
+        when(datetime(2026, 11, 24, 9, 10))
+    claimed_by = json.dumps(alert_message(samples.alert("usage_decline")).as_kwargs())
+    assert re.search(r"Claim by\*\\n<!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+ UTC>", claimed_by)
 
 
 def test_one_is_singular() -> None:
