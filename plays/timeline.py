@@ -96,10 +96,16 @@ def signals_at(tl: AccountTimeline, day: date, prev_score: int | None = None) ->
         and (r.valid_to is None or r.valid_to > day)
         and (r.contact_left_on is None or r.contact_left_on > day)
     ]
+    # a champion with a spell still current (another CRM record giving them the role) is not gone
+    held = {r.contact_id for r in current if r.role == "champion"}
     ended = [
         (gone, r.contact_id)
         for r in tl.roles
-        if r.role == "champion" and r.valid_from <= day and (gone := _gone_on(r)) is not None and gone <= day
+        if r.role == "champion"
+        and r.valid_from <= day
+        and (gone := _gone_on(r)) is not None
+        and gone <= day
+        and r.contact_id not in held
     ]
     left = max(ended) if ended else None
     return AccountSignals(

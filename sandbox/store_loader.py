@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sandbox.portfolio_records import PAccount
 from store import keys
 from store.models import (
+    STAKEHOLDER_ROLE_KEY,
     Account,
     Contact,
     Deal,
@@ -32,7 +33,7 @@ _CONFLICT = {
     Account: ("id",),
     Contact: ("id",),
     Deal: ("id",),
-    StakeholderRole: ("account_id", "contact_id", "role", "valid_from"),
+    StakeholderRole: STAKEHOLDER_ROLE_KEY,
     Ticket: ("id",),
     UsageDaily: ("account_id", "day"),
     NpsResponse: ("external_id",),
@@ -94,7 +95,7 @@ def account_rows(acc: PAccount, source: str, synced_at: datetime) -> dict[type, 
                     "valid_from": span.valid_from,
                     "valid_to": span.valid_to,
                     "source": source,
-                    "crm_id": None,
+                    "crm_id": "",
                     "recorded_by": None,
                 }
             )

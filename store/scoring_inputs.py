@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Float, Select, String, and_, case, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from store.id_sets import IdRange, only, within
 from store.models import Account, Contact, Contract, HealthSnapshot, NpsResponse, StakeholderRole, Ticket
@@ -148,11 +148,25 @@ def fetch_inputs(
     }
 
     # A champion is gone when the role ends or the person leaves the company (a CRM may record the
-    # departure on the contact and leave the role open), whichever comes first.
+    # departure on the contact and leave the role open), whichever comes first. A contact may hold the
+    # role through several spells (one per CRM record, say a renewal's and an upsell's contact role):
+    # they are gone only once none of them is current, from the day the last one ended.
     left = Contact.left_company_at
     gone_on = case(
         (and_(sr.valid_to.is_not(None), or_(left.is_(None), sr.valid_to <= left)), sr.valid_to),
         else_=left,
+    )
+    held = aliased(StakeholderRole)
+    still_held = (
+        select(held.id)
+        .where(
+            held.account_id == sr.account_id,
+            held.role == "champion",
+            held.contact_id == sr.contact_id,
+            held.valid_from <= as_of,
+            or_(held.valid_to.is_(None), held.valid_to > as_of),
+        )
+        .exists()
     )
     ended = (
         select(
@@ -169,6 +183,7 @@ def fetch_inputs(
             sr.valid_from <= as_of,
             gone_on.is_not(None),
             gone_on <= as_of,
+            or_(and_(left.is_not(None), left <= as_of), ~still_held),
             Contact.is_deleted.is_(False),  # as the replay's history, which drops deleted contacts
         )
     )

@@ -171,3 +171,29 @@ def test_single_threading_counts_only_engaged_current_stakeholders(engine: Engin
         (("exec_sponsor",), False),
     ]
     assert card.single_threaded
+
+
+def test_a_role_held_through_two_crm_records_is_listed_once(engine: Engine) -> None:
+    """A champion on a renewal's and an upsell's contact role has two spells, one person, one role."""
+    accounts = load_book(engine)
+    acc = next(a for a in accounts if a.crm_id == "ACC-0000001")
+    with unit_of_work(engine) as session:
+        role = session.scalars(
+            select(StakeholderRole).where(
+                StakeholderRole.account_id == acc.id, StakeholderRole.role == "champion"
+            )
+        ).one()
+        session.add(
+            StakeholderRole(
+                account_id=acc.id,
+                contact_id=role.contact_id,
+                role="champion",
+                valid_from=role.valid_from,
+                source="salesforce",
+                crm_id="00K000000000002AAA",
+            )
+        )
+    with unit_of_work(engine) as session:
+        card = account_card(session, acc.id, TODAY)
+    assert card is not None
+    assert [s.roles for s in card.stakeholders] == [("champion",), ("exec_sponsor",)]

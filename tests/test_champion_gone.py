@@ -73,3 +73,49 @@ def test_a_deleted_contact_is_no_departure_live_or_in_the_replay(store: tuple[En
         timelines, _ = _timelines(load_history(s, START.date() - timedelta(weeks=10)))
     replayed = signals_at(next(t for t in timelines if t.account_id == account_id), START.date())
     assert live.champion_left_on is None and replayed.champion_left_on is None
+
+
+def test_a_champion_with_one_spell_ended_and_another_still_open_is_not_gone(
+    store: tuple[Engine, FakeClock], catalog: Catalog
+) -> None:
+    """A contact who is champion on two CRM records (a renewal and an upsell opportunity) holds the
+    role while either spell is open: the end of one is no departure, live or in the replay."""
+    engine, clock = store
+    ended_on = START.date() - timedelta(days=2)
+    with unit_of_work(engine) as s:
+        role = s.scalars(
+            select(StakeholderRole).where(
+                StakeholderRole.role == "champion",
+                StakeholderRole.valid_to.is_(None),
+                StakeholderRole.valid_from <= ended_on - timedelta(days=30),
+                StakeholderRole.account_id.not_in(
+                    select(Alert.account_id).where(Alert.play_id == "champion_departure")
+                ),
+            )
+        ).first()
+        assert role is not None
+        account_id, contact_id = role.account_id, role.contact_id
+        s.add(
+            StakeholderRole(
+                account_id=account_id,
+                contact_id=contact_id,
+                role="champion",
+                valid_from=ended_on - timedelta(days=30),
+                valid_to=ended_on,
+                source="salesforce",
+                crm_id="00K000000000002AAA",
+            )
+        )
+    clock.advance(hours=1)
+    run_check(engine, catalog, clock)
+    with unit_of_work(engine) as s:
+        fired = s.scalars(
+            select(Alert).where(Alert.account_id == account_id, Alert.play_id == "champion_departure")
+        ).all()
+        live = {x.account_id: x for x in build_signals(fetch_inputs(s, START.date()))}[account_id]
+        timelines, _ = _timelines(load_history(s, START.date() - timedelta(weeks=10)))
+    replayed = signals_at(next(t for t in timelines if t.account_id == account_id), START.date())
+    assert fired == []
+    assert live.has_champion and live.champion_left_contact != contact_id
+    assert replayed.has_champion and replayed.champion_left_contact != contact_id
+    assert live.champion_left_on == replayed.champion_left_on

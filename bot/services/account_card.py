@@ -185,7 +185,9 @@ def _stakeholders(session: Session, account_id: str, today: date) -> tuple[Stake
     for role, since, contact in rows:  # ordered by valid_from: the first row is the earliest role
         contacts.setdefault(contact.id, contact)
         first_since.setdefault(contact.id, since)
-        roles.setdefault(contact.id, []).append(role)
+        held = roles.setdefault(contact.id, [])
+        if role not in held:  # a role held through two CRM records (two opportunities) is listed once
+            held.append(role)
     people = [
         Stakeholder(
             c.id,

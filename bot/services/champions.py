@@ -21,6 +21,7 @@ from plays.triggers import fingerprint
 from store import alerts_repo, keys, outbox_repo
 from store.models import (
     OPEN_ALERT_STATES,
+    STAKEHOLDER_ROLE_KEY,
     STAKEHOLDER_ROLES,
     Account,
     Alert,
@@ -148,11 +149,11 @@ def _record(
                         "valid_from": today,
                         "valid_to": None,
                         "source": "slack",
-                        "crm_id": None,
+                        "crm_id": "",  # recorded in Slack, not from a CRM record
                         "recorded_by": actor,
                     }
                 ],
-                ("account_id", "contact_id", "role", "valid_from"),
+                STAKEHOLDER_ROLE_KEY,
                 ("valid_to", "recorded_by"),
             )
         fp = fingerprint(account_id, play.id, f"champion_left:{departed_contact_id}")

@@ -20,11 +20,11 @@ from connectors.hubspot import mapping as m
 from connectors.hubspot.calls import HubSpotCalls
 from connectors.sync import Page, Rejection, TableWrite
 from store import keys
-from store.models import Account, Contact, StakeholderRole
+from store.models import STAKEHOLDER_ROLE_KEY, Account, Contact, StakeholderRole
 from store.types import utcnow
 from store.uow import unit_of_work
 
-ROLE_CONFLICT = ("account_id", "contact_id", "role", "valid_from")
+ROLE_CONFLICT = STAKEHOLDER_ROLE_KEY
 
 
 @dataclass
@@ -112,7 +112,7 @@ class RoleStream:
                     StakeholderRole.valid_to.is_(None),
                 )
             ).all()
-            current = {(r.account_id, r.contact_id, r.role): r.valid_from for r in open_rows}
+            current = {(r.account_id, r.contact_id, r.role): (r.valid_from, r.crm_id) for r in open_rows}
             contact_ids = {k[1] for k in wanted}
             known = (
                 set(session.scalars(select(Contact.id).where(Contact.id.in_(contact_ids))).all())
@@ -141,10 +141,10 @@ class RoleStream:
                 "valid_from": valid_from,
                 "valid_to": today,
                 "source": m.SOURCE,
-                "crm_id": None,
+                "crm_id": crm_id,  # the stored row's: part of the key it is found by
                 "recorded_by": None,
             }
-            for k, valid_from in sorted(current.items())
+            for k, (valid_from, crm_id) in sorted(current.items())
             if k not in wanted
         ]
         write = TableWrite(

@@ -12,11 +12,13 @@ from the last committed page. The next run starts `overlap` before the cursor to
 committed late in Salesforce; re-reading a record is harmless because every write is an upsert.
 
 Deleted records mark their store row `is_deleted`. An OpportunityContactRole is a spell of a stakeholder
-role (valid_from/valid_to) kept under the record's Id (`crm_id`); each page is compared with the spells
-open under its Ids (one query per Salesforce page, `_open_spells`): a record whose account, contact or
-role changed closes its spell on the day of the change (SystemModstamp) and opens the new one from that
-day; a deleted record, or one whose role is now untracked (mapped to null), closes it; an unchanged
-record leaves it as it is. Streams run parents first (STREAM_ORDER) because child rows reference their
+role (valid_from/valid_to) kept under the record's Id (`crm_id`, part of the spell's key): a contact who
+is champion on two opportunities of one account has a spell per record, even when both were created the
+same day, and holds the role while either is open. Each page is compared with the spells open under its
+Ids (one query per Salesforce page, `_open_spells`): a record whose account, contact or role changed
+closes its spell on the day of the change (SystemModstamp) and opens the new one from that day; a
+deleted record, or one whose role is now untracked (mapped to null), closes it; an unchanged record
+leaves it as it is. Streams run parents first (STREAM_ORDER) because child rows reference their
 parents' rows.
 """
 
@@ -43,7 +45,7 @@ from connectors.sync import Page, RunResult, TableWrite, merge_pages, run_stream
 from store import keys
 from store.base import Base
 from store.id_sets import in_ids
-from store.models import Account, Contact, Deal, StakeholderRole, Ticket
+from store.models import STAKEHOLDER_ROLE_KEY, Account, Contact, Deal, StakeholderRole, Ticket
 
 STREAM_ORDER = ("Account", "Contact", "Opportunity", "OpportunityContactRole", "Case")
 _ENTITY = {
@@ -53,7 +55,7 @@ _ENTITY = {
     "OpportunityContactRole": ("stakeholder_role", StakeholderRole, None),
     "Case": ("ticket", Ticket, keys.ticket_key),
 }
-ROLE_CONFLICT = ("account_id", "contact_id", "role", "valid_from")
+ROLE_CONFLICT = STAKEHOLDER_ROLE_KEY  # a spell per record: the Id (crm_id) is part of the key
 _SPELL = ("account_id", "contact_id", "role")  # what a contact role says; a change of any ends its spell
 
 
@@ -140,9 +142,7 @@ class SObjectStream:
         page.writes.extend(_parent_stubs(parents, now))
         if self.key is None:
             spells = self._spells(read, rows, records)
-            page.writes.append(
-                TableWrite(self.model, _dedupe_roles(spells), ROLE_CONFLICT, ("valid_to", "crm_id", "source"))
-            )
+            page.writes.append(TableWrite(self.model, _dedupe_roles(spells), ROLE_CONFLICT, ("valid_to",)))
         else:
             key = self.key
             for row, record in zip(rows, records, strict=True):
@@ -199,7 +199,7 @@ class SObjectStream:
         value = field_value(record, next(f.sf_field for f in self.mapping.fields if f.column == "role"))
         return isinstance(value, str) and value in picklist and picklist[value] is None
 
-    def _open_spells(self, crm_ids: list[str]) -> dict[str | None, list[dict[str, Any]]]:
+    def _open_spells(self, crm_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """The open Salesforce role spells stored under `crm_ids` (one query, through the open-spell index).
 
         Read ahead of the writer, which may still be writing earlier pages: those name other records
@@ -213,7 +213,7 @@ class SObjectStream:
                 .where(sr.source == SOURCE, sr.valid_to.is_(None), in_ids(sr.crm_id, crm_ids, conn.dialect))
                 .order_by(sr.valid_from)
             ).all()
-        out: dict[str | None, list[dict[str, Any]]] = {}
+        out: dict[str, list[dict[str, Any]]] = {}
         for account_id, contact_id, role, valid_from, crm_id in found:
             out.setdefault(crm_id, []).append(
                 {
@@ -253,7 +253,8 @@ def _parent_stubs(parents: dict[str, dict[str, str]], now: datetime) -> list[Tab
 
 
 def _dedupe_roles(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per (account, contact, role, valid_from): a live role wins over an ended one."""
+    """One row per spell key (`ROLE_CONFLICT`; one statement may not write a row twice): a live role
+    wins over an ended one."""
     best: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         key = tuple(row[c] for c in ROLE_CONFLICT)

@@ -12,7 +12,16 @@ from store.models.alerts import (
     PlayRun,
     Silence,
 )
-from store.models.crm import STAKEHOLDER_ROLES, Account, Contact, Contract, Deal, StakeholderRole, Ticket
+from store.models.crm import (
+    STAKEHOLDER_ROLE_KEY,
+    STAKEHOLDER_ROLES,
+    Account,
+    Contact,
+    Contract,
+    Deal,
+    StakeholderRole,
+    Ticket,
+)
 from store.models.ops import (
     OUTBOX_STATES,
     ChannelRoute,
@@ -30,6 +39,7 @@ __all__ = [
     "OUTBOX_STATES",
     "OUTCOME_RESULTS",
     "STAKEHOLDER_ROLES",
+    "STAKEHOLDER_ROLE_KEY",
     "Account",
     "Alert",
     "AlertEvent",

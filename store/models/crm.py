@@ -78,17 +78,24 @@ class Deal(SyncedMixin, Base):
 
 
 STAKEHOLDER_ROLES = ("champion", "exec_sponsor", "admin", "finance", "user")
+# What names one spell, the ON CONFLICT target of every write to stakeholder_roles. A CRM record (an
+# OpportunityContactRole) keeps a spell of its own: a contact who is champion on two opportunities of
+# one account, both roles created the same day, has two spells, and ending one leaves the other open.
+# Rows recorded without a CRM record (Slack, the portfolio loader) have crm_id "".
+STAKEHOLDER_ROLE_KEY = ("account_id", "contact_id", "role", "valid_from", "crm_id")
 
 
 _OPEN_SPELL = text("valid_to IS NULL")
 
 
 class StakeholderRole(Base):
-    """A contact's role at an account over a validity period; a champion change closes one and opens one."""
+    """A contact's role at an account over a validity period (a spell); a champion change closes one and
+    opens one. A contact holds a role while any of their spells for it is open (several CRM records may
+    each give them the role)."""
 
     __tablename__ = "stakeholder_roles"
     __table_args__ = (
-        UniqueConstraint("account_id", "contact_id", "role", "valid_from"),
+        UniqueConstraint(*STAKEHOLDER_ROLE_KEY, name="uq_stakeholder_roles_spell"),
         Index("ix_stakeholder_roles_current", "account_id", "role", "valid_to"),
         # the open spell of a CRM record (an OpportunityContactRole), found by the record's id when the
         # record arrives again; not unique: HubSpot names a company-contact pair once for all its roles
@@ -108,7 +115,8 @@ class StakeholderRole(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(16))  # salesforce | hubspot | slack | ingest
-    crm_id: Mapped[str | None] = mapped_column(String(64))  # e.g. OpportunityContactRole id
+    # the CRM record behind the spell (an OpportunityContactRole id, HubSpot's "company:contact"); "" if none
+    crm_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     recorded_by: Mapped[str | None] = mapped_column(String(64))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from simple_salesforce import Salesforce
@@ -13,6 +13,8 @@ from connectors.salesforce.streams import build_streams, sync_salesforce
 from sandbox.salesforce import SalesforceSandbox
 from store import keys
 from store.models import StakeholderRole
+from store.scoring_inputs import fetch_inputs
+from store.uow import unit_of_work
 
 
 def _spells(engine: Engine, crm_id: str) -> list[tuple[Any, ...]]:
@@ -142,3 +144,103 @@ def test_a_record_read_again_unchanged_changes_nothing(
         after = sorted(tuple(map(str, r)) for r in conn.execute(select(StakeholderRole)).all())
     assert after == before
     assert [s[3] for s in _spells(engine, touched["Id"])] == [None]
+
+
+def _twin_roles(sf: Salesforce, sf_sandbox: SalesforceSandbox) -> tuple[str, str, str, str]:
+    """A new account whose one contact is champion (Influencer) on its renewal and on its upsell
+    opportunity, both contact roles created the same day: (account id, contact id, renewal role id,
+    upsell role id), the ids Salesforce's."""
+    account = sf.Account.create({"Name": "Twin Deals Co"})["id"]
+    contact = sf.Contact.create({"AccountId": account, "LastName": "Champ", "Email": "champ@twin.example"})[
+        "id"
+    ]
+    ocrs = []
+    for name, kind in (("Renewal 2027", "Renewal"), ("Upsell seats", "Existing Customer - Upgrade")):
+        opp = sf.Opportunity.create(
+            {
+                "AccountId": account,
+                "Name": name,
+                "StageName": "Proposal",
+                "CloseDate": "2027-03-01",
+                "Type": kind,
+            }
+        )["id"]
+        ocrs.append(
+            sf.OpportunityContactRole.create(
+                {"OpportunityId": opp, "ContactId": contact, "Role": "Influencer"}
+            )["id"]
+        )
+    created = {
+        r["Id"]: r["CreatedDate"] for r in sf_sandbox.records("OpportunityContactRole") if r["Id"] in ocrs
+    }
+    assert (
+        len({str(c)[:10] for c in created.values()}) == 1
+    )  # the same day: the same (account, contact, role, valid_from)
+    return account, contact, ocrs[0], ocrs[1]
+
+
+def _champion_inputs(engine: Engine, account: str, day: date) -> tuple[Any, Any]:
+    """(stakeholders row, champion_left row) of the account in the scoring inputs as of `day`."""
+    with unit_of_work(engine) as session:
+        rows = fetch_inputs(session, day, [account])
+    return rows.stakeholders.get(account), rows.champion_left.get(account)
+
+
+def test_two_contact_roles_with_the_same_role_and_day_keep_a_spell_each(
+    engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi, sf: Salesforce
+) -> None:
+    sync_salesforce(engine, build_streams(api))
+    account, contact, renewal, upsell = _twin_roles(sf, sf_sandbox)
+    sync_salesforce(engine, build_streams(api))
+    today, contact_key = _today(sf_sandbox), keys.contact_key("salesforce", contact)
+    assert _spells(engine, renewal) == [(contact_key, "champion", today, None)]
+    assert _spells(engine, upsell) == [(contact_key, "champion", today, None)]
+    stakeholders, left = _champion_inputs(engine, keys.account_key("salesforce", account), today)
+    assert (stakeholders.engaged, stakeholders.has_champion, left) == (1, 1, None)  # one person, counted once
+
+
+def test_deleting_one_of_two_contact_roles_keeps_the_champion(
+    engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi, sf: Salesforce
+) -> None:
+    """The contact is still champion on the upsell: deleting the renewal's contact role ends only that
+    record's spell, and the scoring inputs see no champion departure."""
+    sync_salesforce(engine, build_streams(api))
+    account, contact, renewal, upsell = _twin_roles(sf, sf_sandbox)
+    sync_salesforce(engine, build_streams(api))
+    since, contact_key = _today(sf_sandbox), keys.contact_key("salesforce", contact)
+    sf_sandbox.advance_clock(2 * 86400)
+    sf.OpportunityContactRole.delete(renewal)
+    sync_salesforce(engine, build_streams(api))
+    today = _today(sf_sandbox)
+    assert _spells(engine, renewal) == [(contact_key, "champion", since, today)]
+    assert _spells(engine, upsell) == [(contact_key, "champion", since, None)]
+    for day in (today, today + timedelta(days=3)):
+        stakeholders, left = _champion_inputs(engine, keys.account_key("salesforce", account), day)
+        assert (stakeholders.engaged, stakeholders.has_champion, left) == (1, 1, None)
+
+
+def test_changing_one_of_two_contact_roles_ends_only_its_spell(
+    engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi, sf: Salesforce
+) -> None:
+    sync_salesforce(engine, build_streams(api))
+    account, contact, renewal, upsell = _twin_roles(sf, sf_sandbox)
+    sync_salesforce(engine, build_streams(api))
+    since, contact_key = _today(sf_sandbox), keys.contact_key("salesforce", contact)
+    sf_sandbox.advance_clock(86400)
+    sf.OpportunityContactRole.update(upsell, {"Role": "Executive Sponsor"})
+    sync_salesforce(engine, build_streams(api))
+    today = _today(sf_sandbox)
+    assert _spells(engine, renewal) == [(contact_key, "champion", since, None)]
+    assert _spells(engine, upsell) == [
+        (contact_key, "champion", since, today),
+        (contact_key, "exec_sponsor", today, None),
+    ]
+    stakeholders, left = _champion_inputs(engine, keys.account_key("salesforce", account), today)
+    assert (stakeholders.engaged, stakeholders.has_champion, left) == (1, 1, None)
+    sf_sandbox.advance_clock(86400)
+    sf.OpportunityContactRole.delete(renewal)  # now the champion role is gone for good
+    sync_salesforce(engine, build_streams(api))
+    gone = _today(sf_sandbox)
+    stakeholders, left = _champion_inputs(engine, keys.account_key("salesforce", account), gone)
+    assert (stakeholders.engaged, stakeholders.has_champion) == (1, 0)  # still exec sponsor
+    assert (left.contact_id, left.valid_to) == (contact_key, gone)
