@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     sla_sweep_interval_minutes: int = Field(default=5, ge=1)
     digest_flush_interval_minutes: int = Field(default=15, ge=1)
     outbox_drain_interval_seconds: int = Field(default=30, ge=1)
+    # The sync job runs a full sync of a CRM (reconciling deletions incremental syncs cannot see) when
+    # its last full run is this old; 0 = never (run `retainer sync <crm> --full` yourself)
+    full_sync_interval_hours: int = Field(default=168, ge=0)
     # Worker processes for a full rescore of a large portfolio: 0 = one per core (at most 4), 1 = none
     rescore_workers: int = Field(default=0, ge=0, le=64)
 

@@ -34,6 +34,7 @@ from connectors.writeback import DrainResult, WriteBackClient, drain_outbox
 from plays.catalog import Catalog, load_catalog
 from plays.clock import Clock, SystemClock
 from plays.segments import load_segment_config
+from store import sync_repo
 from store.db import make_engine
 from store.models import Alert
 from store.uow import unit_of_work
@@ -67,13 +68,16 @@ class Container:
     after_ack: QueuedLazyRunner | None = None
 
     # --- job bodies -------------------------------------------------------------------------------
-    def sync_all(self, full: bool = False) -> list[RunResult]:
+    def sync_all(self, full: bool | None = None) -> list[RunResult]:
         """Sync every configured CRM. One CRM failing (bad token, exhausted retries) is recorded in
-        sync_runs and logged, and the others still sync."""
+        sync_runs and logged, and the others still sync. `full=None` (the sync job) runs a CRM's sync
+        full when its last full run is `full_sync_interval_hours` old (`store.sync_repo.full_sync_due`)."""
         results: list[RunResult] = []
+        every = timedelta(hours=self.settings.full_sync_interval_hours)
         for crm in self.crms:
             try:
-                results.extend(crm.sync(full))
+                due = full if full is not None else sync_repo.full_sync_due(self.engine, crm.name, every)
+                results.extend(crm.sync(due))
             except ConnectorError as exc:
                 log.error("sync.crm_failed", crm=crm.name, error=str(exc))
         return results

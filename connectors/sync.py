@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
@@ -21,6 +22,7 @@ from connectors.errors import ConnectorError, RateLimited
 from connectors.prefetch import prefetched
 from store import sync_repo
 from store.base import Base, table_of
+from store.sweep import LIMIT_FRACTION, sweep_unseen
 from store.types import utcnow
 from store.uow import unit_of_work
 from store.upsert import PreparedUpsert, prepare_upsert
@@ -90,6 +92,9 @@ def _stubs_first(writes: list[TableWrite]) -> list[TableWrite]:
 
 
 class Stream(Protocol):
+    """A source of pages. A stream may also name, as `sweeps`, the store model whose rows of its source a
+    complete full run reconciles (`store.sweep`: rows the run did not read are marked deleted)."""
+
     source: str
     name: str
 
@@ -167,8 +172,12 @@ def run_stream(
     *,
     full: bool = False,
     on_page: Callable[[RunResult], None] | None = None,
+    sweep_limit: float | None = LIMIT_FRACTION,
 ) -> RunResult:
-    """Run one stream to its end (or its first unrecoverable error), recording a sync_runs row."""
+    """Run one stream to its end (or its first unrecoverable error), recording a sync_runs row.
+
+    A full run that reaches the end of a stream naming `sweeps` then marks deleted the rows it did not
+    read (`store.sweep.sweep_unseen`, refusing more than `sweep_limit` of them; None: no limit)."""
     mode = "full" if full else "incremental"
     with unit_of_work(engine) as session:
         if full:
@@ -176,7 +185,9 @@ def run_stream(
         cursor = sync_repo.get_cursor(session, stream.source, stream.name)
     run_id = sync_repo.start_run(engine, stream.source, stream.name, mode)
     result = RunResult(stream.source, stream.name, status="running")
-    started = time.perf_counter()
+    clock = getattr(stream, "now", None)  # the clock the stream stamps `synced_at` with, if it has one
+    started, started_at = time.perf_counter(), clock() if callable(clock) else utcnow()
+    rejected: set[str] = set()
     try:
         # the next page is fetched, mapped and prepared while this one is written (order and errors kept)
         staged = _prepared(engine.dialect, stream.pages(cursor, full=full))
@@ -190,9 +201,13 @@ def run_stream(
             result.errors.extend(
                 {"record_id": r.record_id, "field": r.field, "error": r.reason} for r in page.rejected
             )
+            rejected.update(r.record_id for r in page.rejected)
             if on_page:
                 on_page(result)
-        result.status = "partial" if result.records_rejected else "ok"
+        sweeps = getattr(stream, "sweeps", None)
+        if full and sweeps is not None:
+            _sweep(engine, stream, sweeps, result, started_at, rejected, sweep_limit)
+        result.status = "partial" if result.records_rejected or result.errors else "ok"
     except RateLimited as exc:
         result.status = "partial"
         result.errors.append({"error": str(exc), "kind": "rate_limited", "retry_after": exc.retry_after})
@@ -215,18 +230,38 @@ def run_stream(
     return result
 
 
+def _sweep(
+    engine: Engine,
+    stream: Stream,
+    model: type[Base],
+    result: RunResult,
+    started_at: datetime,
+    rejected: set[str],
+    limit: float | None,
+) -> None:
+    swept = sweep_unseen(engine, model, stream.source, before=started_at, keep=rejected, limit_fraction=limit)
+    result.records_deleted += swept.deleted
+    if swept.refused:
+        message = swept.refusal(table_of(model).name)
+        result.errors.append({"error": message, "kind": "sweep_refused"})
+        log.warning("sync.sweep_refused", source=stream.source, stream=stream.name, error=message)
+    elif swept.deleted:
+        log.info("sync.swept", source=stream.source, stream=stream.name, deleted=swept.deleted)
+
+
 def run_streams(
     engine: Engine,
     streams: Sequence[Stream],
     *,
     full: bool = False,
     on_page: Callable[[RunResult], None] | None = None,
+    sweep_limit: float | None = LIMIT_FRACTION,
 ) -> list[RunResult]:
     """Run `streams` in order. Connector errors (401, exhausted retries) propagate after the failed run
     is recorded; a rate-limited (partial) run stops the rest, which would only hit the limit too."""
     results = []
     for stream in streams:
-        result = run_stream(engine, stream, full=full, on_page=on_page)
+        result = run_stream(engine, stream, full=full, on_page=on_page, sweep_limit=sweep_limit)
         results.append(result)
         if any(e.get("kind") == "rate_limited" for e in result.errors):
             break

@@ -3,10 +3,10 @@ page of data they cover, so a crash resumes from the last committed page."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from store.models import SyncRun, SyncState
@@ -61,7 +61,25 @@ def finish_run(
         run.finished_at = finished_at or utcnow()
         for name, value in counts.items():
             setattr(run, name, value)
-        run.errors = errors[:200]  # keep the first 200 errors; the count is in records_rejected
+        # what stopped or limited the run (a rate limit, a refused sweep) first, then the first rejected
+        # records: 200 at most (their count is in records_rejected)
+        run.errors = ([e for e in errors if "record_id" not in e] + [e for e in errors if "record_id" in e])[
+            :200
+        ]
+
+
+def full_sync_due(engine: Engine, source: str, every: timedelta) -> bool:
+    """Whether `source`'s last full sync that ran to an end (ok, or partial: rejected records, a
+    refused sweep, a rate limit) started `every` ago or more, or never ran; never when `every` is 0."""
+    if every <= timedelta(0):
+        return False
+    with unit_of_work(engine) as session:
+        last = session.scalar(
+            select(func.max(SyncRun.started_at)).where(
+                SyncRun.source == source, SyncRun.mode == "full", SyncRun.status.in_(("ok", "partial"))
+            )
+        )
+    return last is None or utcnow() - last >= every
 
 
 def latest_runs(session: Session, limit: int = 20) -> list[SyncRun]:

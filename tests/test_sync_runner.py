@@ -74,7 +74,7 @@ def test_crash_keeps_committed_pages_and_resume_continues(engine: Engine) -> Non
         failed = session.scalars(select(SyncRun)).one()
         assert failed.status == "failed"
         assert failed.records_upserted == 20
-        assert "connection dropped" in failed.errors[-1]["error"]
+        assert "connection dropped" in failed.errors[0]["error"]  # what stopped the run comes first
 
     stream = FakeStream()
     result = run_stream(engine, stream)
@@ -146,3 +146,31 @@ def test_a_departure_recorded_from_slack_survives_a_crm_sync_without_one(engine:
         contact.left_company_at = date(2026, 5, 1)
     assert sync() == date(2026, 5, 1)
     assert sync(left_company_at=date(2026, 4, 20)) == date(2026, 4, 20)
+
+
+class SweepingStream(FakeStream):
+    sweeps = Account
+
+
+@pytest.mark.parametrize("error", [RateLimited("REQUEST_LIMIT_EXCEEDED", retry_after=60), None])
+def test_only_a_full_run_that_reached_the_end_sweeps(engine: Engine, error: RateLimited | None) -> None:
+    """A run stopped by a limit has not read everything: what it did not reach is not deleted."""
+    with unit_of_work(engine) as session:  # a record the CRM no longer returns, synced long ago
+        stale = {**_rows(99, 1)[0], "synced_at": datetime(2026, 1, 1, tzinfo=UTC)}
+        bulk_upsert(session, Account, [stale], conflict_columns=("id",))
+    result = run_stream(engine, SweepingStream(fail_before_page=2 if error else None, error=error), full=True)
+    with unit_of_work(engine) as session:
+        gone = session.get(Account, stale["id"])
+        assert gone is not None and gone.is_deleted is (error is None)
+    assert result.records_deleted == (0 if error else 1)
+
+
+def test_a_run_keeps_what_stopped_it_ahead_of_its_rejected_records(engine: Engine) -> None:
+    run_id = sync_repo.start_run(engine, "salesforce", "Account", "full")
+    rejected = [{"record_id": f"001{i}", "field": "Industry", "error": "unknown value"} for i in range(250)]
+    refusal = {"error": "the full sync did not see 40 of 100 live accounts rows", "kind": "sweep_refused"}
+    sync_repo.finish_run(engine, run_id, status="partial", counts={}, errors=[*rejected, refusal])
+    with unit_of_work(engine) as session:
+        run = session.get(SyncRun, run_id)
+        assert run is not None and len(run.errors) == 200
+        assert run.errors[0] == refusal and run.errors[1] == rejected[0]

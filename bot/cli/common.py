@@ -20,6 +20,7 @@ from connectors.sync import RunResult
 from plays.catalog import CatalogError
 from store import migrate
 from store.db import make_engine
+from store.sweep import LIMIT_FRACTION
 
 err_console = Console(stderr=True)
 
@@ -100,6 +101,23 @@ def exit_on_database_error(engine: Engine) -> Iterator[None]:
     except (OperationalError, ProgrammingError) as exc:
         print_database_error(database_problem(engine, exc))
         raise typer.Exit(1) from None
+
+
+def sweep_limit(allow_mass_delete: bool) -> float | None:
+    """The share of a table a full sync may mark deleted (None: any, the admin confirmed it)."""
+    return None if allow_mass_delete else LIMIT_FRACTION
+
+
+def print_sweep_refusals(results: Sequence[RunResult]) -> None:
+    """Say, on stderr, where a full sync declined to mark records deleted, and why."""
+    for r in results:
+        for error in r.errors:
+            if error.get("kind") == "sweep_refused":
+                err_console.print(
+                    f"[bold yellow]{escape(r.stream)}:[/] {escape(error['error'])}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
 
 
 def sync_summary(title: str, results: Sequence[RunResult]) -> Table:

@@ -6,7 +6,7 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.cli.common import engine_for, err_console, sync_summary
+from bot.cli.common import engine_for, err_console, print_sweep_refusals, sweep_limit, sync_summary
 from bot.settings import Settings
 from connectors.errors import AuthError, ConnectorError
 from connectors.hubspot.calls import HubSpotCalls
@@ -15,7 +15,7 @@ from connectors.hubspot.runner import OBJECT_STREAMS, build_streams, sync_hubspo
 from connectors.sync import RunResult
 
 
-def run_hubspot_sync(settings: Settings, *, full: bool) -> int:
+def run_hubspot_sync(settings: Settings, *, full: bool, allow_mass_delete: bool = False) -> int:
     """Returns the exit code: 0 done (rejected records are listed in sync_runs), 1 failed or stopped."""
     assert isinstance(settings.hubspot_access_token, SecretStr)
     client = connect(HubSpotConfig(access_token=settings.hubspot_access_token, host=settings.hubspot_host))
@@ -39,7 +39,13 @@ def run_hubspot_sync(settings: Settings, *, full: bool) -> int:
             def on_page(result: RunResult) -> None:
                 progress.update(tasks[result.stream], completed=result.records_read)
 
-            results = sync_hubspot(engine, build_streams(engine, calls), full=full, on_page=on_page)
+            results = sync_hubspot(
+                engine,
+                build_streams(engine, calls),
+                full=full,
+                on_page=on_page,
+                sweep_limit=sweep_limit(allow_mass_delete),
+            )
             for task in progress.tasks:
                 progress.update(task.id, total=task.completed or 1, completed=task.completed or 1)
         stopped = any(e.get("kind") == "rate_limited" for r in results for e in r.errors)
@@ -52,6 +58,7 @@ def run_hubspot_sync(settings: Settings, *, full: bool) -> int:
     finally:
         engine.dispose()
     console.print(sync_summary("HubSpot sync", results))
+    print_sweep_refusals(results)
     if stopped:
         err_console.print("[bold yellow]stopped at HubSpot's rate limit:[/] run again to resume")
     return 1 if stopped else 0

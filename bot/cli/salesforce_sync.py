@@ -7,7 +7,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.cli.common import engine_for, exit_on_config_error, settings_or_exit, sync_summary
+from bot.cli.common import (
+    engine_for,
+    exit_on_config_error,
+    print_sweep_refusals,
+    settings_or_exit,
+    sweep_limit,
+    sync_summary,
+)
 from bot.settings import ConfigError, Settings
 from connectors.errors import ConfigurationError, ConnectorError
 from connectors.salesforce.api import SalesforceApi
@@ -37,7 +44,7 @@ def salesforce_config(settings: Settings) -> SalesforceConfig:
     )
 
 
-def run(full: bool) -> None:
+def run(full: bool, *, allow_mass_delete: bool = False) -> None:
     """Sync every Salesforce stream; exit 1 on an error that stops the sync, 2 on configuration."""
     settings = settings_or_exit()
     with exit_on_config_error():
@@ -64,14 +71,17 @@ def run(full: bool) -> None:
             progress.update(tasks[result.stream], completed=result.records_read, total=stream.expected)
 
         try:
-            results = sync_salesforce(engine, streams, full=full, on_page=on_page)
+            results = sync_salesforce(
+                engine, streams, full=full, on_page=on_page, sweep_limit=sweep_limit(allow_mass_delete)
+            )
         except ConnectorError as exc:
             progress.stop()
             console.print(f"[bold red]sync failed:[/] {exc}", highlight=False)
             raise typer.Exit(1) from None
     console.print(sync_summary(f"Salesforce sync ({'full' if full else 'incremental'})", results))
     for r in results:
-        for error in r.errors[:5]:
+        for error in [e for e in r.errors if e.get("kind") != "sweep_refused"][:5]:
             console.print(f"  {r.stream}: {error}", highlight=False, markup=False)
+    print_sweep_refusals(results)
     if any(r.status == "partial" for r in results):
         console.print("[yellow]partial:[/] the next run resumes from the last committed page")

@@ -13,6 +13,7 @@ from connectors.hubspot.mapping import Mapping
 from connectors.hubspot.roles import RoleStream
 from connectors.hubspot.streams import ObjectStream
 from connectors.sync import RunResult, Stream, run_streams
+from store.sweep import LIMIT_FRACTION
 
 OBJECT_STREAMS = ("companies", "contacts", "deals", "tickets")
 STREAM_NAMES = (*OBJECT_STREAMS, "associations")
@@ -60,6 +61,7 @@ def sync_hubspot(
     *,
     full: bool = False,
     on_page: Callable[[RunResult], None] | None = None,
+    sweep_limit: float | None = LIMIT_FRACTION,
 ) -> list[RunResult]:
-    """Run the streams in order (see `connectors.sync.run_streams`)."""
-    return run_streams(engine, streams, full=full, on_page=on_page)
+    """Run the streams in order (see `connectors.sync.run_streams`; `sweep_limit` for a full run)."""
+    return run_streams(engine, streams, full=full, on_page=on_page, sweep_limit=sweep_limit)

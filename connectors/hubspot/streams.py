@@ -96,6 +96,11 @@ class ObjectStream:
     def modified_prop(self) -> str:
         return self.mapping.modified(self.name)
 
+    @property
+    def sweeps(self) -> type[Base]:
+        """A complete full run marks deleted the rows of records HubSpot no longer lists (`store.sweep`)."""
+        return MODELS[self.name]
+
     def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
         cur = dict(cursor)
         phase = cur.get("phase")

@@ -46,6 +46,7 @@ from store import keys
 from store.base import Base
 from store.id_sets import in_ids
 from store.models import STAKEHOLDER_ROLE_KEY, Account, Contact, Deal, StakeholderRole, Ticket
+from store.sweep import LIMIT_FRACTION
 
 STREAM_ORDER = ("Account", "Contact", "Opportunity", "OpportunityContactRole", "Case")
 _ENTITY = {
@@ -80,6 +81,13 @@ class SObjectStream:
     source: str = SOURCE
     records_per_commit: int = 10_000  # Salesforce pages (2,000 records) written per transaction, merged
     engine: Engine | None = None  # the store, read for the open role spells (`sync_salesforce` sets it)
+
+    @property
+    def sweeps(self) -> type[Base] | None:
+        """A complete full run marks deleted the rows of records Salesforce no longer returns (purged from
+        the recycle bin, hard-deleted, hidden from the integration user; `store.sweep`). Contact roles are
+        spells, not rows with `is_deleted`: not swept."""
+        return self.model if self.key is not None else None
 
     def __post_init__(self) -> None:
         self.mapper = RecordMapper(self.mapping)
@@ -291,11 +299,12 @@ def sync_salesforce(
     *,
     full: bool = False,
     on_page: Callable[[RunResult], None] | None = None,
+    sweep_limit: float | None = LIMIT_FRACTION,
 ) -> list[RunResult]:
-    """Run the streams in order (see `connectors.sync.run_streams`)."""
+    """Run the streams in order (see `connectors.sync.run_streams`; `sweep_limit` for a full run)."""
     for stream in streams:
         stream.engine = engine
-    return run_streams(engine, streams, full=full, on_page=on_page)
+    return run_streams(engine, streams, full=full, on_page=on_page, sweep_limit=sweep_limit)
 
 
 __all__ = ["STREAM_ORDER", "SObjectStream", "build_streams", "sync_salesforce"]

@@ -93,6 +93,11 @@ class HubSpotSandbox:
     def archive(self, object_type: str, object_id: int) -> None:
         self.state.archive(object_type, object_id, self.now_ms())
 
+    def purge(self, object_type: str, object_id: int) -> None:
+        """Remove a record for good, as a GDPR deletion does (or an archived record once HubSpot's 90-day
+        restore window has passed): the API lists it neither live nor archived any more."""
+        self.state.purge(object_type, object_id)
+
     def advance(self, seconds: float) -> None:
         self.server.clock.advance(timedelta(seconds=seconds))
 

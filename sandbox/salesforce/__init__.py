@@ -116,6 +116,10 @@ class SalesforceSandbox:
     def delete(self, sobject: str, record_id: str) -> None:
         self.state.delete(sobject, record_id)
 
+    def empty_recycle_bin(self) -> int:
+        """Purge every deleted record (see `OrgState.empty_recycle_bin`)."""
+        return self.state.empty_recycle_bin()
+
     def records(self, sobject: str, include_deleted: bool = False) -> list[dict[str, Any]]:
         with self.state.lock:
             return [

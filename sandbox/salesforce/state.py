@@ -349,6 +349,23 @@ class OrgState:
             record = self._existing(obj, record_id)
             self._mark_deleted(obj.name, record, soql.sf_datetime(self.clock.now()))
 
+    def empty_recycle_bin(self) -> int:
+        """Remove every deleted record for good, as emptying the recycle bin does (and as Salesforce does
+        itself after 15 days): queryAll no longer returns them. Returns how many were removed."""
+        with self.lock:
+            gone = [
+                (sobj, rid)
+                for sobj, records in self.records.items()
+                for rid, r in records.items()
+                if r["IsDeleted"]
+            ]
+            for sobj, rid in gone:
+                del self.records[sobj][rid]
+                self._dirty.pop(rid, None)
+            with self._db:
+                self._db.executemany("DELETE FROM records WHERE id = ?", [(rid,) for _, rid in gone])
+            return len(gone)
+
     def _mark_deleted(self, sobj: str, record: dict[str, Any], now: str) -> None:
         self._remember(sobj, record["Id"], record)
         record.update(IsDeleted=True, SystemModstamp=now)
