@@ -46,6 +46,7 @@ class Account:
     crm_source: str  # salesforce | hubspot
     crm_url: str | None = None
     renewal_date: date | None = None
+    deleted: bool = False  # deleted in the CRM: its open alerts were closed
 
 
 @dataclass(frozen=True)

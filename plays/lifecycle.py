@@ -57,6 +57,7 @@ class AlertState:
     snoozed_until: datetime | None = None
     deliver_at: datetime | None = None  # held back by a timing experiment until then
     steps_reminded: int = 0  # the play's steps, in order, already reminded of (or due at once)
+    account_gone: bool = False  # the account was deleted in the CRM (or a full sync no longer saw it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,9 @@ def plan_pass(
     return plan
 
 
+ACCOUNT_DELETED = "account_deleted"
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     alert_id: str
@@ -203,12 +207,18 @@ class Transition:
     step: int | None = None  # step_due: the index in the play's steps of the step now due
     step_action: str | None = None  # step_due: that step's action
     due_at: datetime | None = None  # unsnooze: the claim SLA, restarted from the wake-up
+    reason: str | None = None  # expire: why, when it is not the play's expiry ("account_deleted")
 
 
 def sweep(alerts: Iterable[AlertState], catalog: Catalog, now: datetime) -> list[Transition]:
-    """Time-driven transitions of open alerts (the SLA/escalation sweep)."""
+    """Time-driven transitions of open alerts (the SLA/escalation sweep). An open alert of an account
+    the CRM deleted closes as expired, whatever its state: nobody can act on it any more, and it must
+    not escalate or nag."""
     out: list[Transition] = []
     for a in alerts:
+        if a.account_gone:
+            out.append(Transition(a.id, "expire", a.state, "expired", reason=ACCOUNT_DELETED))
+            continue
         play = catalog.plays.get(a.play_id)
         if a.state == "snoozed":
             if a.snoozed_until is not None and a.snoozed_until <= now:

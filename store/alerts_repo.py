@@ -35,20 +35,25 @@ def _only(session: Session, query: Any, column: Any, ids: Sequence[str] | None) 
 
 
 def open_alerts(session: Session, account_ids: Sequence[str] | None = None) -> list[Any]:
-    query = select(
-        Alert.id,
-        Alert.fingerprint,
-        Alert.account_id,
-        Alert.play_id,
-        Alert.state,
-        Alert.fired_at,
-        Alert.due_at,
-        Alert.claimed_at,
-        Alert.escalated_at,
-        Alert.snoozed_until,
-        Alert.deliver_at,
-        Alert.steps_reminded,
-    ).where(Alert.state.in_(OPEN_ALERT_STATES))
+    query = (
+        select(
+            Alert.id,
+            Alert.fingerprint,
+            Alert.account_id,
+            Alert.play_id,
+            Alert.state,
+            Alert.fired_at,
+            Alert.due_at,
+            Alert.claimed_at,
+            Alert.escalated_at,
+            Alert.snoozed_until,
+            Alert.deliver_at,
+            Alert.steps_reminded,
+            Account.is_deleted.label("account_deleted"),
+        )
+        .join(Account, Account.id == Alert.account_id)
+        .where(Alert.state.in_(OPEN_ALERT_STATES))
+    )
     return list(session.execute(_only(session, query, Alert.account_id, account_ids)))
 
 

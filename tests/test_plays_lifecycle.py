@@ -10,6 +10,7 @@ import pytest
 from plays.catalog import Catalog, load_catalog
 from plays.clock import FakeClock, add_business_days, parse_duration
 from plays.lifecycle import (
+    ACCOUNT_DELETED,
     COOLDOWN,
     DUPLICATE,
     INHIBITED,
@@ -143,6 +144,32 @@ def test_unclaimed_alert_expires(catalog: Catalog) -> None:
     assert sweep([a], catalog, FRIDAY + timedelta(days=20)) == []
     (t,) = sweep([a], catalog, FRIDAY + timedelta(days=21))
     assert (t.action, t.to_state) == ("expire", "expired")
+
+
+def test_an_open_alert_of_a_deleted_account_closes_instead_of_escalating(catalog: Catalog) -> None:
+    due = add_business_days(FRIDAY, 2)
+    states = [
+        alert(hit(), due_at=due, account_gone=True),
+        AlertState(
+            "alert-2", "fp2", "acc-1", "ticket_spike", "claimed", FRIDAY, claimed_at=FRIDAY, account_gone=True
+        ),
+        AlertState(
+            "alert-3",
+            "fp3",
+            "acc-1",
+            "nps_detractor",
+            "snoozed",
+            FRIDAY,
+            snoozed_until=due,
+            account_gone=True,
+        ),
+    ]
+    closed = sweep(states, catalog, due + timedelta(days=1))  # past the SLA, the snooze and the first step
+    assert [(t.alert_id, t.action, t.to_state, t.reason) for t in closed] == [
+        ("alert-1", "expire", "expired", ACCOUNT_DELETED),
+        ("alert-2", "expire", "expired", ACCOUNT_DELETED),
+        ("alert-3", "expire", "expired", ACCOUNT_DELETED),
+    ]
 
 
 def test_snooze_wakes_back_to_the_state_it_left(catalog: Catalog) -> None:

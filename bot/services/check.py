@@ -86,6 +86,7 @@ def _state(row: Any) -> AlertState:
         snoozed_until=row.snoozed_until,
         deliver_at=row.deliver_at,
         steps_reminded=row.steps_reminded,
+        account_gone=bool(row.account_deleted),
     )
 
 
@@ -262,6 +263,9 @@ def _apply_sweep(
             updates.append({"id": t.alert_id, "state": t.to_state, "updated_at": now, **woken})
         elif t.action == "expire":
             updates.append({"id": t.alert_id, "state": "expired", "resolved_at": now, "updated_at": now})
+            if t.reason is not None:  # not the play's expiry: say why in the audit trail
+                events.append(_event(t.alert_id, t.action, now, t.from_state, t.to_state, reason=t.reason))
+                continue
         elif t.action == "step_due" and t.step is not None:
             updates.append({"id": t.alert_id, "steps_reminded": t.step + 1})
             details = {"step": t.step, "step_action": t.step_action}

@@ -110,6 +110,7 @@ def alert_views(
                 crm_source=account.source,
                 crm_url=links.account_url(account.source, account.crm_id),
                 renewal_date=account.renewal_date,
+                deleted=account.is_deleted,
             ),
             reason=str(details.get("summary") or alert.reason),
             state=alert.state,  # type: ignore[arg-type]

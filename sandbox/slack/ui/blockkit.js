@@ -70,7 +70,7 @@
     bell: "🔔", bookmark_tabs: "📑", calendar: "📆", chart_with_downwards_trend: "📉", disappointed: "😞",
     door: "🚪", hourglass: "⌛", large_yellow_circle: "🟡", no_entry: "⛔", no_entry_sign: "🚫",
     red_circle: "🔴", rotating_light: "🚨", tada: "🎉", ticket: "🎫", warning: "⚠️",
-    white_check_mark: "✅", zzz: "💤",
+    wastebasket: "🗑️", white_check_mark: "✅", zzz: "💤",
   };
 
   function emoji(text) {
