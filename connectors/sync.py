@@ -22,7 +22,7 @@ from connectors.errors import ConnectorError, RateLimited
 from connectors.prefetch import prefetched
 from store import sync_repo
 from store.base import Base, table_of
-from store.sweep import LIMIT_FRACTION, sweep_unseen
+from store.sweep import LIMIT_FRACTION, SweepResult, sweep_unseen
 from store.types import utcnow
 from store.uow import unit_of_work
 from store.upsert import PreparedUpsert, prepare_upsert
@@ -93,7 +93,8 @@ def _stubs_first(writes: list[TableWrite]) -> list[TableWrite]:
 
 class Stream(Protocol):
     """A source of pages. A stream may also name, as `sweeps`, the store model whose rows of its source a
-    complete full run reconciles (`store.sweep`: rows the run did not read are marked deleted)."""
+    complete full run reconciles (`store.sweep`: rows the run did not read are marked deleted), or
+    define `reconcile(engine, limit_fraction=...) -> SweepResult` to reconcile in its own way."""
 
     source: str
     name: str
@@ -204,9 +205,8 @@ def run_stream(
             rejected.update(r.record_id for r in page.rejected)
             if on_page:
                 on_page(result)
-        sweeps = getattr(stream, "sweeps", None)
-        if full and sweeps is not None:
-            _sweep(engine, stream, sweeps, result, started_at, rejected, sweep_limit)
+        if full:
+            _reconcile(engine, stream, result, started_at, rejected, sweep_limit)
         result.status = "partial" if result.records_rejected or result.errors else "ok"
     except RateLimited as exc:
         result.status = "partial"
@@ -230,19 +230,29 @@ def run_stream(
     return result
 
 
-def _sweep(
+def _reconcile(
     engine: Engine,
     stream: Stream,
-    model: type[Base],
     result: RunResult,
     started_at: datetime,
     rejected: set[str],
     limit: float | None,
 ) -> None:
-    swept = sweep_unseen(engine, model, stream.source, before=started_at, keep=rejected, limit_fraction=limit)
+    """After a complete full run: the stream's own `reconcile(engine, limit_fraction=...)` if it has one,
+    else the row sweep of the model it `sweeps` (`store.sweep.sweep_unseen`), else nothing."""
+    reconcile = getattr(stream, "reconcile", None)
+    model = getattr(stream, "sweeps", None)
+    if callable(reconcile):
+        swept: SweepResult = reconcile(engine, limit_fraction=limit)
+    elif model is not None:
+        swept = sweep_unseen(
+            engine, model, stream.source, before=started_at, keep=rejected, limit_fraction=limit
+        )
+    else:
+        return
     result.records_deleted += swept.deleted
     if swept.refused:
-        message = swept.refusal(table_of(model).name)
+        message = swept.refusal()
         result.errors.append({"error": message, "kind": "sweep_refused"})
         log.warning("sync.sweep_refused", source=stream.source, stream=stream.name, error=message)
     elif swept.deleted:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Engine, func, select, update
 
 from store.base import Base, table_of
 from store.id_sets import in_ids
+from store.models import StakeholderRole
 from store.types import utcnow
 from store.uow import unit_of_work
 
@@ -33,18 +34,24 @@ LIMIT_FLOOR = 10  # rows: a small portfolio may lose a few records in a week
 
 @dataclass(frozen=True)
 class SweepResult:
+    table: str
     stale: int  # live rows the run did not read
     live: int  # live rows of the source before the sweep
-    deleted: int  # rows marked deleted (0 when refused)
+    deleted: int  # rows marked deleted, or spells closed (0 when refused)
     refused: bool
+    done_to_them: str = "marked deleted"
 
-    def refusal(self, table: str) -> str:
+    def refusal(self) -> str:
         return (
-            f"the full sync did not see {self.stale:,} of {self.live:,} live {table} rows; "
+            f"the full sync did not see {self.stale:,} of {self.live:,} live {self.table} rows; "
             f"more than {LIMIT_FRACTION:.0%} looks like lost access rather than deletions, so none "
-            "were marked deleted (check the integration user's access, or run the full sync again "
-            "with --allow-mass-delete)"
+            f"were {self.done_to_them} (check the integration user's access, or run the full sync "
+            "again with --allow-mass-delete)"
         )
+
+
+def _limit(live: int, limit_fraction: float | None) -> float | None:
+    return None if limit_fraction is None else max(limit_fraction * live, LIMIT_FLOOR)
 
 
 def sweep_unseen(
@@ -68,13 +75,43 @@ def sweep_unseen(
         found = conn.execute(select(c.id, c.crm_id).where(stale_rows)).all()
         kept = set(keep)
         stale = [row_id for row_id, crm_id in found if crm_id not in kept]
-        limit = None if limit_fraction is None else max(limit_fraction * live, LIMIT_FLOOR)
+        limit = _limit(live, limit_fraction)
         if limit is not None and len(stale) > limit:
-            return SweepResult(len(stale), live, 0, refused=True)
+            return SweepResult(table.name, len(stale), live, 0, refused=True)
         if stale:
             conn.execute(
                 update(table)
                 .where(in_ids(c.id, stale, conn.dialect), stale_rows)
                 .values(is_deleted=True, synced_at=utcnow())
             )
-        return SweepResult(len(stale), live, len(stale), refused=False)
+        return SweepResult(table.name, len(stale), live, len(stale), refused=False)
+
+
+def close_unseen_spells(
+    engine: Engine,
+    source: str,
+    *,
+    seen: Collection[str],
+    on: date,
+    limit_fraction: float | None = LIMIT_FRACTION,
+) -> SweepResult:
+    """End on `on` the open stakeholder-role spells of `source` kept under a CRM record id (`crm_id`)
+    that the full run did not read (`seen`: every record id it read, deleted ones included): a contact
+    role purged from the CRM ends like a deleted one, so its champion's departure is not missed.
+    Same limit as `sweep_unseen`, counted against the source's open spells."""
+    sr = table_of(StakeholderRole)
+    c = sr.c
+    with unit_of_work(engine) as session:
+        conn = session.connection()
+        open_rows = (c.source == source) & c.valid_to.is_(None) & (c.crm_id != "")
+        found = conn.execute(select(c.id, c.crm_id).where(open_rows)).all()
+        known = set(seen)
+        stale = [row_id for row_id, crm_id in found if crm_id not in known]
+        limit = _limit(len(found), limit_fraction)
+        if limit is not None and len(stale) > limit:
+            return SweepResult(sr.name, len(stale), len(found), 0, refused=True, done_to_them="ended")
+        for start in range(0, len(stale), 5_000):  # integer ids: bound in chunks
+            conn.execute(
+                update(sr).where(c.id.in_(stale[start : start + 5_000]), open_rows).values(valid_to=on)
+            )
+        return SweepResult(sr.name, len(stale), len(found), len(stale), refused=False, done_to_them="ended")

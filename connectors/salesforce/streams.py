@@ -46,7 +46,7 @@ from store import keys
 from store.base import Base
 from store.id_sets import in_ids
 from store.models import STAKEHOLDER_ROLE_KEY, Account, Contact, Deal, StakeholderRole, Ticket
-from store.sweep import LIMIT_FRACTION
+from store.sweep import LIMIT_FRACTION, SweepResult, close_unseen_spells
 
 STREAM_ORDER = ("Account", "Contact", "Opportunity", "OpportunityContactRole", "Case")
 _ENTITY = {
@@ -89,9 +89,22 @@ class SObjectStream:
         spells, not rows with `is_deleted`: not swept."""
         return self.model if self.key is not None else None
 
+    @property
+    def reconcile(self) -> Callable[..., SweepResult] | None:
+        """Contact roles reconcile their spells instead: see `_end_unseen_spells`."""
+        return self._end_unseen_spells if self.key is None else None
+
+    def _end_unseen_spells(self, engine: Engine, *, limit_fraction: float | None) -> SweepResult:
+        """After a complete full run: open spells of contact-role records it did not read (purged from
+        the recycle bin before an incremental run saw them deleted) end today, as a deletion would."""
+        return close_unseen_spells(
+            engine, SOURCE, seen=self.seen, on=datetime.now(UTC).date(), limit_fraction=limit_fraction
+        )
+
     def __post_init__(self) -> None:
         self.mapper = RecordMapper(self.mapping)
         self.expected: int | None = None  # totalSize of the running query, once its first page arrived
+        self.seen: set[str] = set()  # contact roles: every record Id the running full run has read
 
     def soql(self, since: str | None) -> str:
         where = f" WHERE SystemModstamp >= {_literal(_parse(since) - self.overlap)}" if since else ""
@@ -105,9 +118,13 @@ class SObjectStream:
         high = since or ""
         requests_before = self.api.requests_made
         group: list[Page] = []
+        track = full and self.key is None
+        self.seen = set()
         try:
             for records, total in self.api.query_pages(self.soql(since), include_deleted=True):
                 self.expected = total
+                if track:
+                    self.seen.update(r["Id"] for r in records)
                 page = self._page(records)
                 high = max([high, *(r["SystemModstamp"] for r in records)])
                 page.cursor = {"system_modstamp": high} if high else {}

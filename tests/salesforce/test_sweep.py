@@ -10,7 +10,7 @@ from connectors.salesforce.api import SalesforceApi
 from connectors.salesforce.streams import build_streams, sync_salesforce
 from sandbox.salesforce import SalesforceSandbox
 from store import keys
-from store.models import Account, Contact, Deal
+from store.models import Account, Contact, Deal, StakeholderRole
 from store.uow import unit_of_work
 
 
@@ -44,3 +44,36 @@ def test_a_full_sync_reconciles_records_purged_before_any_run_saw_them_deleted(
     with unit_of_work(engine) as session:
         row = session.get(Account, keys.account_key("salesforce", account))
         assert row is not None and row.is_deleted  # kept, marked: its history and alerts stay readable
+
+
+def test_a_full_sync_ends_the_spell_of_a_contact_role_purged_unseen(
+    engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi
+) -> None:
+    sync_salesforce(engine, build_streams(api), full=True)
+    role = next(r for r in sf_sandbox.records("OpportunityContactRole") if r["Role"] == "Influencer")
+    other = next(
+        r["Id"]
+        for r in sf_sandbox.records("OpportunityContactRole")
+        if r["Id"] != role["Id"] and r["Role"] in ("Influencer", "Executive Sponsor", "Economic Buyer")
+    )
+    sf_sandbox.advance_clock(60)
+    sf_sandbox.delete("OpportunityContactRole", role["Id"])
+    sf_sandbox.empty_recycle_bin()
+
+    sync_salesforce(engine, build_streams(api))
+    assert _open_spells(engine, role["Id"]) == 1  # an incremental run never hears of it
+
+    results = {r.stream: r for r in sync_salesforce(engine, build_streams(api), full=True)}
+    assert _open_spells(engine, role["Id"]) == 0 and _open_spells(engine, other) == 1
+    assert results["OpportunityContactRole"].records_deleted == 1
+    assert results["OpportunityContactRole"].status == "ok"
+
+
+def _open_spells(engine: Engine, crm_id: str) -> int:
+    with unit_of_work(engine) as session:
+        spells = session.scalars(
+            select(StakeholderRole).where(
+                StakeholderRole.crm_id == crm_id, StakeholderRole.valid_to.is_(None)
+            )
+        )
+        return len(list(spells))
