@@ -36,7 +36,7 @@ LIMIT_FLOOR = 10  # rows: a small portfolio may lose a few records in a week
 class SweepResult:
     table: str
     stale: int  # live rows the run did not read
-    live: int  # live rows of the source before the sweep
+    live: int  # live rows of the source before the sweep (counted only when some were not read)
     deleted: int  # rows marked deleted, or spells closed (0 when refused)
     refused: bool
     done_to_them: str = "marked deleted"
@@ -70,11 +70,13 @@ def sweep_unseen(
     with unit_of_work(engine) as session:
         conn = session.connection()
         live_rows = (c.source == source) & c.is_deleted.is_(False)
-        live = conn.execute(select(func.count()).select_from(table).where(live_rows)).scalar_one()
         stale_rows = live_rows & (c.synced_at < before)
         found = conn.execute(select(c.id, c.crm_id).where(stale_rows)).all()
         kept = set(keep)
         stale = [row_id for row_id, crm_id in found if crm_id not in kept]
+        if not stale:  # the usual case: no second scan to count the live rows
+            return SweepResult(table.name, 0, 0, 0, refused=False)
+        live = conn.execute(select(func.count()).select_from(table).where(live_rows)).scalar_one()
         limit = _limit(live, limit_fraction)
         if limit is not None and len(stale) > limit:
             return SweepResult(table.name, len(stale), live, 0, refused=True)
