@@ -177,8 +177,8 @@ def run_stream(
 ) -> RunResult:
     """Run one stream to its end (or its first unrecoverable error), recording a sync_runs row.
 
-    A full run that reaches the end of a stream naming `sweeps` then marks deleted the rows it did not
-    read (`store.sweep.sweep_unseen`, refusing more than `sweep_limit` of them; None: no limit)."""
+    A full run that reaches the end of its stream then reconciles (`_reconcile`): rows it did not read
+    are marked deleted, refusing more than `sweep_limit` of them (None: no limit)."""
     mode = "full" if full else "incremental"
     with unit_of_work(engine) as session:
         if full:

@@ -40,10 +40,11 @@ class SweepResult:
     deleted: int  # rows marked deleted, or spells closed (0 when refused)
     refused: bool
     done_to_them: str = "marked deleted"
+    rows: str = "live"  # which rows count: live ones, or open spells
 
     def refusal(self) -> str:
         return (
-            f"the full sync did not see {self.stale:,} of {self.live:,} live {self.table} rows; "
+            f"the full sync did not see {self.stale:,} of {self.live:,} {self.rows} {self.table} rows; "
             f"more than {LIMIT_FRACTION:.0%} looks like lost access rather than deletions, so none "
             f"were {self.done_to_them} (check the integration user's access, or run the full sync "
             "again with --allow-mass-delete)"
@@ -80,12 +81,11 @@ def sweep_unseen(
         limit = _limit(live, limit_fraction)
         if limit is not None and len(stale) > limit:
             return SweepResult(table.name, len(stale), live, 0, refused=True)
-        if stale:
-            conn.execute(
-                update(table)
-                .where(in_ids(c.id, stale, conn.dialect), stale_rows)
-                .values(is_deleted=True, synced_at=utcnow())
-            )
+        conn.execute(
+            update(table)
+            .where(in_ids(c.id, stale, conn.dialect), stale_rows)
+            .values(is_deleted=True, synced_at=utcnow())
+        )
         return SweepResult(table.name, len(stale), live, len(stale), refused=False)
 
 
@@ -111,9 +111,9 @@ def close_unseen_spells(
         stale = [row_id for row_id, crm_id in found if crm_id not in known]
         limit = _limit(len(found), limit_fraction)
         if limit is not None and len(stale) > limit:
-            return SweepResult(sr.name, len(stale), len(found), 0, refused=True, done_to_them="ended")
+            return SweepResult(sr.name, len(stale), len(found), 0, True, "ended", "open")
         for start in range(0, len(stale), 5_000):  # integer ids: bound in chunks
             conn.execute(
                 update(sr).where(c.id.in_(stale[start : start + 5_000]), open_rows).values(valid_to=on)
             )
-        return SweepResult(sr.name, len(stale), len(found), len(stale), refused=False, done_to_them="ended")
+        return SweepResult(sr.name, len(stale), len(found), len(stale), False, "ended", "open")
