@@ -22,7 +22,7 @@ from connectors.errors import ConnectorError, RateLimited
 from connectors.prefetch import prefetched
 from store import sync_repo
 from store.base import Base, table_of
-from store.sweep import LIMIT_FRACTION, SweepResult, sweep_unseen
+from store.sweep import LIMIT_FRACTION, SweepResult
 from store.types import utcnow
 from store.uow import unit_of_work
 from store.upsert import PreparedUpsert, prepare_upsert
@@ -92,9 +92,9 @@ def _stubs_first(writes: list[TableWrite]) -> list[TableWrite]:
 
 
 class Stream(Protocol):
-    """A source of pages. A stream may also name, as `sweeps`, the store model whose rows of its source a
-    complete full run reconciles (`store.sweep`: rows the run did not read are marked deleted), or
-    define `reconcile(engine, limit_fraction=...) -> SweepResult` to reconcile in its own way."""
+    """A source of pages. A stream may also define `reconcile(engine, *, before, keep, limit_fraction)
+    -> SweepResult`, run after a complete full run: rows it did not rewrite (synced before `before`, and
+    not of a record in `keep`, read but rejected) are the CRM's deletions (`store.sweep`)."""
 
     source: str
     name: str
@@ -238,18 +238,11 @@ def _reconcile(
     rejected: set[str],
     limit: float | None,
 ) -> None:
-    """After a complete full run: the stream's own `reconcile(engine, limit_fraction=...)` if it has one,
-    else the row sweep of the model it `sweeps` (`store.sweep.sweep_unseen`), else nothing."""
+    """After a complete full run: the stream's `reconcile`, if it has one, and what it did recorded."""
     reconcile = getattr(stream, "reconcile", None)
-    model = getattr(stream, "sweeps", None)
-    if callable(reconcile):
-        swept: SweepResult = reconcile(engine, limit_fraction=limit)
-    elif model is not None:
-        swept = sweep_unseen(
-            engine, model, stream.source, before=started_at, keep=rejected, limit_fraction=limit
-        )
-    else:
+    if reconcile is None:
         return
+    swept: SweepResult = reconcile(engine, before=started_at, keep=rejected, limit_fraction=limit)
     result.records_deleted += swept.deleted
     if swept.refused:
         message = swept.refusal()

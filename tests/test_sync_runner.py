@@ -13,6 +13,7 @@ from connectors.errors import AuthError, RateLimited
 from connectors.sync import Page, Rejection, TableWrite, apply_page, run_stream
 from store import keys, sync_repo
 from store.models import Account, Contact, SyncRun
+from store.sweep import SweepResult, sweep_unseen
 from store.uow import unit_of_work
 from store.upsert import bulk_upsert
 
@@ -149,7 +150,12 @@ def test_a_departure_recorded_from_slack_survives_a_crm_sync_without_one(engine:
 
 
 class SweepingStream(FakeStream):
-    sweeps = Account
+    def reconcile(
+        self, engine: Engine, *, before: datetime, keep: set[str], limit_fraction: float | None
+    ) -> SweepResult:
+        return sweep_unseen(
+            engine, Account, self.source, before=before, keep=keep, limit_fraction=limit_fraction
+        )
 
 
 @pytest.mark.parametrize("error", [RateLimited("REQUEST_LIMIT_EXCEEDED", retry_after=60), None])

@@ -263,9 +263,6 @@ def _apply_sweep(
             updates.append({"id": t.alert_id, "state": t.to_state, "updated_at": now, **woken})
         elif t.action == "expire":
             updates.append({"id": t.alert_id, "state": "expired", "resolved_at": now, "updated_at": now})
-            if t.reason is not None:  # not the play's expiry: say why in the audit trail
-                events.append(_event(t.alert_id, t.action, now, t.from_state, t.to_state, reason=t.reason))
-                continue
         elif t.action == "step_due" and t.step is not None:
             updates.append({"id": t.alert_id, "steps_reminded": t.step + 1})
             details = {"step": t.step, "step_action": t.step_action}
@@ -275,8 +272,11 @@ def _apply_sweep(
         else:
             updates.append({"id": t.alert_id, "escalated_at": now, "updated_at": now})
         notice = NOTICE_PENDING if t.action == "escalate" else None  # the manager hears of it
+        why = {"reason": t.reason} if t.reason is not None else {}  # an expiry that is not the play's
         events.append(
-            _event(t.alert_id, t.action, now, t.from_state, t.to_state, notice, escalate_to=t.escalate_to)
+            _event(
+                t.alert_id, t.action, now, t.from_state, t.to_state, notice, escalate_to=t.escalate_to, **why
+            )
         )
     alerts_repo.update_alerts(session, updates)
     summary.transitions = dict(counts)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
+
 from connectors.errors import MappingError
 from connectors.hubspot import mapping as m
 from connectors.hubspot.calls import HubSpotCalls
@@ -31,6 +33,7 @@ from connectors.sync import Page, Rejection, TableWrite, merge_pages
 from store import keys
 from store.base import Base
 from store.models import Account, Contact, Deal, Ticket
+from store.sweep import SweepResult, sweep_unseen
 from store.types import utcnow
 
 MODELS: dict[str, type[Base]] = {"companies": Account, "contacts": Contact, "deals": Deal, "tickets": Ticket}
@@ -96,10 +99,13 @@ class ObjectStream:
     def modified_prop(self) -> str:
         return self.mapping.modified(self.name)
 
-    @property
-    def sweeps(self) -> type[Base]:
-        """A complete full run marks deleted the rows of records HubSpot no longer lists (`store.sweep`)."""
-        return MODELS[self.name]
+    def reconcile(
+        self, engine: Engine, *, before: datetime, keep: set[str], limit_fraction: float | None
+    ) -> SweepResult:
+        """After a complete full run: rows of records HubSpot no longer lists are marked deleted."""
+        return sweep_unseen(
+            engine, MODELS[self.name], self.source, before=before, keep=keep, limit_fraction=limit_fraction
+        )
 
     def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
         cur = dict(cursor)

@@ -46,7 +46,7 @@ from store import keys
 from store.base import Base
 from store.id_sets import in_ids
 from store.models import STAKEHOLDER_ROLE_KEY, Account, Contact, Deal, StakeholderRole, Ticket
-from store.sweep import LIMIT_FRACTION, SweepResult, close_unseen_spells
+from store.sweep import LIMIT_FRACTION, SweepResult, close_unseen_spells, sweep_unseen
 
 STREAM_ORDER = ("Account", "Contact", "Opportunity", "OpportunityContactRole", "Case")
 _ENTITY = {
@@ -82,23 +82,19 @@ class SObjectStream:
     records_per_commit: int = 10_000  # Salesforce pages (2,000 records) written per transaction, merged
     engine: Engine | None = None  # the store, read for the open role spells (`sync_salesforce` sets it)
 
-    @property
-    def sweeps(self) -> type[Base] | None:
-        """A complete full run marks deleted the rows of records Salesforce no longer returns (purged from
-        the recycle bin, hard-deleted, hidden from the integration user; `store.sweep`). Contact roles are
-        spells, not rows with `is_deleted`: not swept."""
-        return self.model if self.key is not None else None
-
-    @property
-    def reconcile(self) -> Callable[..., SweepResult] | None:
-        """Contact roles reconcile their spells instead: see `_end_unseen_spells`."""
-        return self._end_unseen_spells if self.key is None else None
-
-    def _end_unseen_spells(self, engine: Engine, *, limit_fraction: float | None) -> SweepResult:
-        """After a complete full run: open spells of contact-role records it did not read (purged from
-        the recycle bin before an incremental run saw them deleted) end today, as a deletion would."""
-        return close_unseen_spells(
-            engine, SOURCE, seen=self.seen, on=datetime.now(UTC).date(), limit_fraction=limit_fraction
+    def reconcile(
+        self, engine: Engine, *, before: datetime, keep: set[str], limit_fraction: float | None
+    ) -> SweepResult:
+        """After a complete full run: rows of records Salesforce no longer returns (purged from the recycle
+        bin, hard-deleted, hidden from the integration user) are marked deleted; contact roles are spells,
+        so the open spells of records the run did not read end today, as a deletion would end them."""
+        if self.key is None:
+            today = datetime.now(UTC).date()
+            return close_unseen_spells(
+                engine, SOURCE, seen=self.seen, on=today, limit_fraction=limit_fraction
+            )
+        return sweep_unseen(
+            engine, self.model, SOURCE, before=before, keep=keep, limit_fraction=limit_fraction
         )
 
     def __post_init__(self) -> None:
