@@ -61,7 +61,8 @@ def alert_context(alert: Alert, audience: Audience) -> dict[str, Any]:
         "show": {v.value for v in visible_actions(alert, audience)},
         "block": block,
         "action": action,
-        "crm_link": url_literal(alert.account.crm_url),
+        # a deleted account's record is gone from the CRM (or out of our reach): no dead link
+        "crm_link": None if alert.account.deleted else url_literal(alert.account.crm_url),
         "drivers": drivers,
         "steps": alert.steps[:MAX_STEPS],
         "more_steps": max(0, len(alert.steps) - MAX_STEPS),

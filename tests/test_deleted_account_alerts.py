@@ -41,6 +41,12 @@ def test_open_alerts_of_a_deleted_account_close_and_say_why(
         assert not [e for e in events if e.action == "escalate"]
         other_events = s.scalars(select(AlertEvent).where(AlertEvent.alert_id.in_(others))).all()
         assert others and not [e for e in other_events if e.details.get("reason") == "account_deleted"]
-        view = alert_views(s, [closed[0].id], catalog, load_segment_config(), CrmLinks())[closed[0].id]
+        links = CrmLinks(salesforce_instance_url="https://example.my.salesforce.com")
+        view = alert_views(s, [closed[0].id], catalog, load_segment_config(), links)[closed[0].id]
+        live = alert_views(s, [next(iter(others))], catalog, load_segment_config(), links)
     text = json.dumps(alert_message(view).as_kwargs())
     assert "Closed: the account was deleted in the CRM" in text and "Expired without action" not in text
+    # the record is gone from the CRM: no "Open in …" button pointing at it (a live account keeps it)
+    assert view.account.crm_url and "Open in " not in text and view.account.crm_url not in text
+    live_text = json.dumps(alert_message(next(iter(live.values()))).as_kwargs())
+    assert "Open in " in live_text
