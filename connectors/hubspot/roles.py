@@ -3,8 +3,9 @@
 HubSpot gives associations no modification date, so every run sweeps the synced companies in batches
 of up to 1,000 (one associations v4 batch read each) and compares the labels with the open roles in the
 store: a new label opens a role (valid_from = today), a removed label closes it (valid_to = today), so
-champion changes keep their history. The cursor (the last company id swept) is committed with each
-batch; a finished sweep resets it. Labels not in `mapping.yml` are reported as rejections.
+champion changes keep their history. The roles of a deleted company close at the end of the sweep.
+The cursor (the last company id swept) is committed with each batch; a finished sweep resets it.
+Labels not in `mapping.yml` are reported as rejections.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class RoleStream:
                     )
                 ]
             if not batch:
+                yield from self._end_roles_of_deleted(after)
                 yield Page(cursor={"after": "", "swept_at": utcnow().isoformat()})
                 return
             before = self.calls.stats.requests
@@ -62,6 +64,29 @@ class RoleStream:
             page.records_read = sum(len(v) for v in labels.values())
             page.requests_made = self.calls.stats.requests - before
             after = batch[-1][0]
+            page.cursor = {"after": after}
+            yield page
+
+    def _end_roles_of_deleted(self, after: str) -> Iterator[Page]:
+        """A company deleted in HubSpot (archived, or purged and found gone by a full sync) is not swept
+        above, so the roles its contacts held would stay open forever: they end here, on the day the
+        store learnt of the deletion, as a removed label would."""
+        with unit_of_work(self.engine) as session:
+            gone = list(
+                session.scalars(
+                    select(StakeholderRole.account_id)
+                    .distinct()
+                    .join(Account, Account.id == StakeholderRole.account_id)
+                    .where(
+                        StakeholderRole.source == m.SOURCE,
+                        StakeholderRole.valid_to.is_(None),
+                        Account.is_deleted.is_(True),
+                    )
+                    .order_by(StakeholderRole.account_id)
+                )
+            )
+        for start in range(0, len(gone), self.batch_size):
+            page = self._diff(gone[start : start + self.batch_size], {})
             page.cursor = {"after": after}
             yield page
 

@@ -12,7 +12,7 @@ from connectors.hubspot.runner import build_streams, sync_hubspot
 from connectors.sync import RunResult
 from sandbox.hubspot import HubSpotSandbox
 from store import keys
-from store.models import Account, Deal
+from store.models import Account, Deal, StakeholderRole
 from store.uow import unit_of_work
 
 
@@ -77,3 +77,37 @@ def test_a_full_sync_that_misses_too_much_deletes_nothing_and_says_why(
 
     allowed = _sync(engine, calls, full=True, sweep_limit=None)  # the admin confirms the deletions
     assert allowed["companies"].records_deleted == 12 and all(_deleted(engine, Account, purged))
+
+
+def test_the_roles_of_a_deleted_company_end(
+    engine: Engine, hubspot_sandbox: HubSpotSandbox, calls: HubSpotCalls
+) -> None:
+    """A deleted company's contacts no longer hold roles there (archived: the next sync; purged: the
+    full sync that finds it gone), whichever way the store learns of the deletion."""
+    _sync(engine, calls, full=True)
+    labels = sorted(hubspot_sandbox.role_labels())
+    archived, purged = sorted({company for company, _, _ in labels})[:2]
+
+    def open_roles(company: int) -> int:
+        with unit_of_work(engine) as s:
+            return len(
+                s.scalars(
+                    select(StakeholderRole.id).where(
+                        StakeholderRole.account_id == keys.account_key("hubspot", str(company)),
+                        StakeholderRole.valid_to.is_(None),
+                    )
+                ).all()
+            )
+
+    assert open_roles(archived) > 0 and open_roles(purged) > 0
+    untouched = {company: open_roles(company) for company, _, _ in labels[-3:]}
+    hubspot_sandbox.archive("companies", archived)
+    hubspot_sandbox.purge("companies", purged)
+    hubspot_sandbox.advance(60)
+
+    results = _sync(engine, calls, full=False)
+    assert open_roles(archived) == 0 and open_roles(purged) > 0  # an increment cannot see a purge
+    assert results["associations"].status == "ok"
+    _sync(engine, calls, full=True)
+    assert (open_roles(archived), open_roles(purged)) == (0, 0)
+    assert {company: open_roles(company) for company in untouched} == untouched
