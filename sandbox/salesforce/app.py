@@ -33,10 +33,11 @@ from xml.sax.saxutils import escape
 
 from sandbox.httpbase import Request, Response
 from sandbox.salesforce import soql
+from sandbox.salesforce.coerce import SfError
 from sandbox.salesforce.collections import Collections
 from sandbox.salesforce.ids import QUERY_LOCATOR_PREFIX, make_id
 from sandbox.salesforce.schema import SCHEMA, describe
-from sandbox.salesforce.state import OrgState, SfError, sobject
+from sandbox.salesforce.state import OrgState, sobject
 
 _DATA = re.compile(r"^/services/data/v(?P<ver>\d+\.\d)(?P<rest>/.*)?$")
 _SOAP_LOGIN = re.compile(r"^/services/Soap/u/\d+\.\d$")

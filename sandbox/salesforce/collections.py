@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.httpbase import Request
+from sandbox.salesforce.coerce import SfError
 from sandbox.salesforce.ids import KEY_PREFIXES
-from sandbox.salesforce.state import OrgState, SfError, sobject
+from sandbox.salesforce.state import OrgState, sobject
 
 MAX_RECORDS = 200
 Renderer = Callable[[str, dict[str, Any], list[str] | None], dict[str, Any]]

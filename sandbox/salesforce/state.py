@@ -15,32 +15,21 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sandbox.httpbase import Clock
 from sandbox.salesforce import soql
+from sandbox.salesforce.coerce import SfError, coerce
 from sandbox.salesforce.ids import make_id, to_18
-from sandbox.salesforce.schema import SCHEMA, FieldDef, SObjectDef
+from sandbox.salesforce.schema import SCHEMA, SObjectDef
 
 _CASCADE = {
     "Account": (("Contact", "AccountId"), ("Opportunity", "AccountId"), ("Case", "AccountId")),
     "Contact": (("OpportunityContactRole", "ContactId"),),
     "Opportunity": (("OpportunityContactRole", "OpportunityId"),),
 }
-
-
-class SfError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.fields = status, code, message, fields or []
-
-    def body(self) -> list[dict[str, Any]]:
-        entry: dict[str, Any] = {"message": self.message, "errorCode": self.code}
-        if self.fields:
-            entry["fields"] = self.fields
-        return [entry]
 
 
 def sobject(name: str) -> SObjectDef:
@@ -214,52 +203,6 @@ class OrgState:
         return rows[: query.limit] if query.limit is not None else rows
 
     # -- writes ------------------------------------------------------------------------------------
-    def _coerce(self, obj: SObjectDef, fdef: FieldDef, value: Any) -> Any:
-        if value is None:
-            if fdef.required:
-                raise SfError(
-                    400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{fdef.name}]", [fdef.name]
-                )
-            return None
-        bad = SfError(
-            400,
-            "INVALID_TYPE_ON_FIELD_IN_RECORD",
-            f"{fdef.name}: value not of required type: {value!r}",
-            [fdef.name],
-        )
-        try:
-            if fdef.type == "date":
-                return date.fromisoformat(str(value)).isoformat()
-            if fdef.type == "datetime":
-                return soql.sf_datetime(soql.parse_sf_datetime(str(value)))
-            if fdef.type in ("currency", "double"):
-                if isinstance(value, bool):
-                    raise bad
-                return float(value)
-        except ValueError:
-            raise bad from None
-        if fdef.type == "boolean":
-            if not isinstance(value, bool):
-                raise bad
-            return value
-        if fdef.type == "reference":
-            rid = to_18(str(value))
-            if rid is None:
-                raise SfError(
-                    400, "MALFORMED_ID", f"{fdef.name}: id value of incorrect type: {value}", [fdef.name]
-                )
-            if fdef.reference_to and self.get(fdef.reference_to, rid) is None:
-                raise SfError(
-                    400,
-                    "INVALID_CROSS_REFERENCE_KEY",
-                    f"invalid cross reference id: {value} ({fdef.name})",
-                    [fdef.name],
-                )
-            return rid
-        if not isinstance(value, str):
-            raise bad
-        return value
-
     def _apply(self, obj: SObjectDef, record: dict[str, Any], data: dict[str, Any]) -> None:
         for key, value in data.items():
             if key == "attributes":
@@ -276,7 +219,7 @@ class OrgState:
                     f"Unable to create/update fields: {fdef.name}.",
                     [fdef.name],
                 )
-            record[fdef.name] = self._coerce(obj, fdef, value)
+            record[fdef.name] = coerce(fdef, value, self.get)
         if obj.name == "Opportunity":
             stage = record.get("StageName") or ""
             record["IsClosed"] = stage.startswith("Closed")
