@@ -86,13 +86,20 @@ def test_a_leader_whose_database_session_died_stops_running_jobs(engine: Engine,
     second = LeaderScheduler(leader_lock_for(other_engine), [Job("tick", timedelta(hours=1), count("b"))])
     try:
         assert first.elect() and not second.elect()
+        leader_conn = first._lock._conn
+        assert leader_conn is not None
+        leader_pid = leader_conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        leader_conn.commit()
         with engine.connect() as admin:  # the leader's session is terminated under it
-            admin.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
-                )
-            )
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": leader_pid})
+            # pg_terminate_backend only signals: the lock is freed once that backend has exited
+            deadline = time.monotonic() + 10
+            while admin.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": leader_pid}
+            ).scalar():
+                assert time.monotonic() < deadline, "the terminated backend did not exit"
+                admin.rollback()
+                time.sleep(0.05)
         assert second.elect()  # the lock was freed with the session
         assert not first.elect() and not first.is_leader
         assert first._scheduler.get_job("tick") is None  # its jobs are unscheduled
