@@ -18,6 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from messages.money import DEFAULT_CURRENCY, check_currency
+
 _KNOWN_DATABASE_DRIVERS = ("sqlite", "postgresql")
 
 
@@ -78,6 +80,8 @@ class Settings(BaseSettings):
     # Behaviour
     play_catalog_dir: Path | None = None  # a folder of play YAML files instead of the shipped catalog
     timezone: str = "UTC"
+    # The currency the CRMs keep amounts (ARR, deal amounts) in, as an ISO 4217 code: messages show it
+    currency: str = DEFAULT_CURRENCY
     default_alert_channel: str = "#cs-alerts"
     escalation_channel: str = "#cs-escalations"
     admin_slack_ids: str = ""
@@ -114,6 +118,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @field_validator("currency")
+    @classmethod
+    def _check_currency(cls, value: str) -> str:
+        return check_currency(value)
 
     @property
     def tz(self) -> ZoneInfo:

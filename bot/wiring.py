@@ -31,6 +31,7 @@ from bot.slack.publisher import AlertPublisher, Rendering
 from connectors.errors import ConnectorError
 from connectors.sync import RunResult
 from connectors.writeback import DrainResult, WriteBackClient, drain_outbox
+from messages.money import set_currency
 from plays.catalog import Catalog, load_catalog
 from plays.clock import Clock, SystemClock
 from plays.segments import load_segment_config
@@ -196,6 +197,7 @@ def slack_client(settings: Settings, *, retries: bool) -> WebClient:
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, with_slack: bool = True) -> Container:
+    set_currency(settings.currency)  # every amount in a message is shown in the CRMs' currency
     engine = make_engine(settings.database_url)
     container = Container(
         settings=settings,

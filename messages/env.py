@@ -19,7 +19,6 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -28,6 +27,7 @@ from markupsafe import Markup
 
 from messages.actions import ActionDecodeError, check_user_id
 from messages.escape import escape_text, truncate
+from messages.money import money
 
 
 class TemplateOutputError(RuntimeError):
@@ -100,22 +100,6 @@ def mention(user_id: object) -> Markup | str:
         except ActionDecodeError:
             pass
     return "someone" if user_id is None else str(user_id)
-
-
-def money(value: Decimal | int | float | None) -> str:
-    """$950, $12,345 -> $12K, $2.5M, $1.2B; the unit is chosen after rounding (so $999,999 is $1.0M,
-    not $1,000K) and a negative amount reads "−$5,000"."""
-    if value is None:
-        return "n/a"
-    amount = float(value)
-    sign, size = ("−" if amount < 0 and round(abs(amount)) else ""), abs(amount)
-    if round(size / 1_000_000, 1) >= 1_000:
-        return f"{sign}${size / 1_000_000_000:,.1f}B"
-    if round(size / 1_000) >= 1_000:
-        return f"{sign}${size / 1_000_000:,.1f}M"
-    if size >= 10_000:
-        return f"{sign}${size / 1_000:,.0f}K"
-    return f"{sign}${size:,.0f}"
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

@@ -15,8 +15,9 @@ from messages.actions import (
     crm_link_action_id,
 )
 from messages.blocks import Message, View, file_id_literal, split_stream, url_literal
-from messages.env import humanize, money, plural, render_stream
+from messages.env import humanize, plural, render_stream
 from messages.models import Account, Alert
+from messages.money import money
 from messages.surface_models import AccountCard, Bucket, Home, PlaysReport, PortfolioSummary, SyncStatus
 
 T = TypeVar("T")

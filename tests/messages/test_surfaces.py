@@ -12,8 +12,9 @@ import pytest
 
 from messages.actions import AlertAction, AlertVerb, SurfaceAction, decode_account_pick
 from messages.alerts import alert_message
-from messages.env import money, when
+from messages.env import when
 from messages.limits import MAX_VIEW_BLOCKS
+from messages.money import money
 from messages.surface_models import OutboxFailure, Stakeholder
 from messages.surfaces import account_card, account_picker, home_view, portfolio_summary, sync_status
 from tests.messages import samples
