@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +13,7 @@ from sqlalchemy import Engine
 from bot.permissions import Role
 from bot.services.portfolio import portfolio_summary
 from bot.services.scope import Scope, ScopeRefused, resolve_scope
+from plays.segments import load_segment_config, touch_tier
 from sandbox.portfolio_records import tier_for_arr
 from store.models import Account, CsmAssignment
 from store.uow import unit_of_work
@@ -198,3 +201,29 @@ def test_tier_and_segment_narrow_the_viewers_own_book(engine: Engine) -> None:
     assert (renewing.scope_label, renewing.scope_user_id) == ("book, segment: renewal", "A1")
     due = [a for a in mine if a.renewal_date and 0 <= (a.renewal_date - TODAY).days <= 180]
     assert renewing.totals.accounts == len(due)
+
+
+def test_tiers_follow_the_segment_config_the_plays_use(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team that moves the touch-tier floors in segments.yml sees the same tiers in /portfolio,
+    `tier:` scopes and /account as its alerts were routed by."""
+    from bot.services import scope as scope_module
+
+    shipped = load_segment_config()
+    floors = (("high", 100_000.0), ("mid", 20_000.0), ("tech", 0.0))
+    moved = dataclasses.replace(shipped, tier_floors=floors)
+    monkeypatch.setattr(scope_module, "_segments", lambda: moved)
+    accounts = load_book(engine)
+    with unit_of_work(engine) as session:
+        summary = portfolio_summary(session, Scope("whole book", None), TODAY, now=NOW)
+        scoped = {
+            tier: portfolio_summary(session, resolve_scope(session, f"tier:{tier}", "ADM", Role.ADMIN), TODAY)
+            for tier in ("high", "mid", "tech")
+        }
+    by_tier = dict(summary.by_tier)
+    expected = Counter(touch_tier(float(a.arr) if a.arr is not None else None, moved) for a in accounts)
+    assert expected["mid"] and any(50_000 <= (a.arr or 0) < 100_000 for a in accounts)  # floors matter
+    for tier in ("high", "mid", "tech"):
+        assert by_tier[tier].accounts == expected[tier] == scoped[tier].totals.accounts, tier
+    assert scope_module.tier_for(Decimal(60_000)) == "mid" and scope_module.tier_for(None) == "tech"

@@ -17,18 +17,18 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, exists, literal, or_, select, union
+from sqlalchemy import Select, and_, case, exists, literal, or_, select, true, union
 from sqlalchemy.orm import Session, aliased
 
 from bot.permissions import Role
+from plays.segments import SegmentConfig, load_segment_config, touch_tier
 from store.models import Account, CsmAssignment, SlackUser
 
 TIERS = ("high", "mid", "tech")
 _Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
-HIGH_TIER_ARR = 50_000
-MID_TIER_ARR = 5_000
 RENEWAL_SEGMENT_DAYS = 180
 
 
@@ -57,19 +57,39 @@ def book_scope(session: Session, label: str, owners: frozenset[str], user_id: st
     return Scope(label, owners, user_id=user_id, crm_owner_ids=crm_owner_ids)
 
 
+@cache
+def _segments() -> SegmentConfig:
+    """The segment config the plays use (`plays/config/segments.yml`): /portfolio and /account name
+    the touch tiers the alerts were routed by, with the same ARR floors."""
+    return load_segment_config()
+
+
 def tier_for(arr: Decimal | float | None) -> str:
     """The touch tier of one ARR figure, in Python (the same bands as `tier_expr`)."""
-    value = arr or 0
-    return "high" if value >= HIGH_TIER_ARR else "mid" if value >= MID_TIER_ARR else "tech"
+    return touch_tier(float(arr) if arr is not None else None, _segments())
 
 
 def tier_expr(arr_column: Any = Account.arr) -> Any:
-    """SQL CASE giving the touch tier from ARR: $50K+ high, $5K-50K mid, under $5K (or unknown) tech."""
+    """SQL CASE giving the touch tier from ARR (unknown ARR: the lowest tier), as `tier_for`."""
+    floors = _segments().tier_floors
     return case(
-        (arr_column >= HIGH_TIER_ARR, literal("high")),
-        (arr_column >= MID_TIER_ARR, literal("mid")),
-        else_=literal("tech"),
+        *((arr_column >= floor, literal(name)) for name, floor in floors[:-1]),
+        else_=literal(floors[-1][0]),
     )
+
+
+def _tier_filter(tier: str) -> Any:
+    """ARR within the tier's band, as range conditions the accounts.arr values can be compared by."""
+    floors = _segments().tier_floors
+    names = [name for name, _ in floors]
+    i = names.index(tier)
+    conditions = []
+    if i < len(floors) - 1:
+        conditions.append(Account.arr >= floors[i][1])
+    if i > 0:
+        below = Account.arr < floors[i - 1][1]
+        conditions.append(below if i < len(floors) - 1 else or_(below, Account.arr.is_(None)))
+    return and_(*conditions) if conditions else true()
 
 
 def restrict(query: _Q, scope: Scope, today: date) -> _Q:
@@ -77,12 +97,8 @@ def restrict(query: _Q, scope: Scope, today: date) -> _Q:
     query = query.where(Account.is_deleted.is_(False))
     if scope.owners is not None:
         query = query.where(Account.id.in_(_book_of(scope.owners, scope.crm_owner_ids)))
-    if scope.tier == "high":
-        query = query.where(Account.arr >= HIGH_TIER_ARR)
-    elif scope.tier == "mid":
-        query = query.where(Account.arr >= MID_TIER_ARR, Account.arr < HIGH_TIER_ARR)
-    elif scope.tier == "tech":
-        query = query.where(or_(Account.arr < MID_TIER_ARR, Account.arr.is_(None)))
+    if scope.tier is not None:
+        query = query.where(_tier_filter(scope.tier))
     if scope.renewal_within_days is not None:
         query = query.where(
             Account.renewal_date >= today,
