@@ -1,5 +1,6 @@
 """Segments from declarative rules (plays/config/segments.yml): lifecycle stage, risk band, value
-potential and touch tier ($50K+ high, $5K-50K mid, under $5K tech-touch)."""
+potential and touch tier (by default 50K+ ARR high, 5K-50K mid, under 5K tech-touch, in the CRMs'
+currency)."""
 
 from __future__ import annotations
 
