@@ -5,6 +5,9 @@
 
 The portfolio is split between the CRMs (even account numbers in Salesforce, odd ones in HubSpot), as a
 company on one CRM per business unit would have it; `split=False` loads every account into both.
+
+Both CRMs keep amounts in `currency`; `multi_currency=True` makes each a multi-currency org as well
+(Salesforce records with a CurrencyIsoCode of their own; a HubSpot account with a second currency).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ def running(
     slack_bot_url: str | None = None,
     as_of: date | None = None,
     split: bool = True,
+    currency: str = "USD",
+    multi_currency: bool = False,
 ) -> Iterator[SandboxEnv]:
     from sandbox.hubspot import start_hubspot
     from sandbox.salesforce import start_salesforce
@@ -68,10 +73,22 @@ def running(
                     yield account
 
         sf = start_salesforce(
-            portfolio(0 if split else None), state_dir=state_dir / "salesforce", clock=clock
+            portfolio(0 if split else None),
+            state_dir=state_dir / "salesforce",
+            clock=clock,
+            currency=currency,
+            multi_currency=multi_currency,
         )
         stack.callback(sf.stop)
-        hs = start_hubspot(portfolio(1 if split else None), state_dir=state_dir / "hubspot", clock=clock)
+        # a multi-currency account's second currency, and what one unit of it is worth in `currency`
+        second, rate = ("USD", 0.92) if currency == "EUR" else ("EUR", 1.08)
+        hs = start_hubspot(
+            portfolio(1 if split else None),
+            state_dir=state_dir / "hubspot",
+            clock=clock,
+            currency=currency,
+            exchange_rates={second: rate} if multi_currency else None,
+        )
         stack.callback(hs.stop)
         slack = start_slack(
             state_dir=state_dir / "slack",

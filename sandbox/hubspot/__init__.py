@@ -7,6 +7,9 @@
 
 Besides the API, `HubSpotSandbox` has the helpers tests use to act as a HubSpot user would (edit,
 archive, relabel) and to change the portal's limits.
+
+`currency` is the account's company currency; `exchange_rates` ({"EUR": 1.08}: one unit of EUR is worth
+1.08 of it) makes it a multi-currency account with those other currencies.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -58,6 +61,10 @@ class HubSpotSandbox:
 
     def set_search_rate(self, per_second: int) -> None:
         self.app.search_limit.configure(per_second, 1.0)
+
+    def revoke_scope(self, scope: str) -> None:
+        """Calls that need `scope` (only `settings.currencies.read` is checked) get 403 MISSING_SCOPES."""
+        self.app.currencies.missing_scopes.add(scope)
 
     def set_search_cap(self, cap: int) -> None:
         """How deep search may page (HubSpot's is 10,000); tests lower it to stay fast."""
@@ -152,6 +159,8 @@ def start_hubspot(
     access_token: str | None = None,
     fault_seed: int = 0,
     with_tickets: bool = True,
+    currency: str = "USD",
+    exchange_rates: Mapping[str, float] | None = None,
 ) -> HubSpotSandbox:
     """Start the sandbox on 127.0.0.1:`port`; load `accounts` only when the state in `state_dir` is empty.
 
@@ -167,6 +176,6 @@ def start_hubspot(
     if accounts is not None and state.is_empty():
         load_accounts(state, accounts, with_tickets=with_tickets)
     clock = clock or Clock()
-    app = HubSpotApp(state, clock, access_token, rate_limit, search_rate)
+    app = HubSpotApp(state, clock, access_token, rate_limit, search_rate, currency, exchange_rates)
     server = SandboxServer(app, port=port, clock=clock, fault_seed=fault_seed).start()
     return HubSpotSandbox(server, app, state)

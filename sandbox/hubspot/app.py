@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sandbox.httpbase import Clock, Request, Response
 from sandbox.hubspot.associations_api import AssociationsApi, properties_response
+from sandbox.hubspot.currencies_api import CurrenciesApi
 from sandbox.hubspot.objects_api import ApiError, ObjectsApi
 from sandbox.hubspot.ratelimit import RollingLimit
 from sandbox.hubspot.records import error
@@ -34,6 +36,8 @@ class HubSpotApp:
         access_token: str,
         rate_limit: tuple[int, float],
         search_rate: int,
+        currency: str = "USD",
+        exchange_rates: Mapping[str, float] | None = None,
     ) -> None:
         self.state = state
         self.clock = clock
@@ -44,6 +48,7 @@ class HubSpotApp:
         self.daily_used = 0
         self.objects = ObjectsApi(state, self.now_ms, lambda: self.search_cap)
         self.associations = AssociationsApi(state, self.now_ms)
+        self.currencies = CurrenciesApi(currency, exchange_rates or {}, self.now_ms())
 
     def now_ms(self) -> int:
         return to_ms(self.clock.now())
@@ -122,4 +127,6 @@ class HubSpotApp:
             return self.associations.handle_pair(request, parts[3:])
         if parts[:3] == ["crm", "v3", "properties"] and len(parts) >= 4:
             return properties_response(request, parts[3:])
+        if parts[:3] == ["settings", "v3", "currencies"]:
+            return self.currencies.handle(request, parts[3:])
         raise ApiError(404, "OBJECT_NOT_FOUND", f"No route for {request.method} {request.path}")

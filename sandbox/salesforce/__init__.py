@@ -7,6 +7,10 @@
 
 Helpers for tests: `expire_sessions()`, `set_daily_limit(n)`, `stall(...)`, `update/delete/create(...)`
 (changes as a user makes them, visible to incremental sync), and `.server` for faults and the request log.
+
+`currency` is the currency the org keeps amounts in (its Organization record's DefaultCurrencyIsoCode);
+`multi_currency=True` makes it a multi-currency org, whose Accounts and Opportunities have a
+CurrencyIsoCode of their own.
 """
 
 from __future__ import annotations
@@ -148,11 +152,13 @@ def start_salesforce(
     page_size: int = 2000,
     with_cases: bool = True,
     fault_seed: int = 0,
+    currency: str = "USD",
+    multi_currency: bool = False,
 ) -> SalesforceSandbox:
     """Start the sandbox. The portfolio is loaded only when `state_dir` holds no org yet."""
     state_dir = Path(state_dir)
     clock = clock or Clock()
-    state = OrgState(state_dir, clock)
+    state = OrgState(state_dir, clock, currency=currency, multi_currency=multi_currency)
     if state.empty and accounts is not None:
         load_portfolio(state, accounts, with_cases=with_cases)
     app = SalesforceApp(state, version=API_VERSION, daily_limit=daily_limit, page_size=page_size)

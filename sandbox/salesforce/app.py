@@ -36,8 +36,8 @@ from sandbox.salesforce import soql
 from sandbox.salesforce.coerce import SfError
 from sandbox.salesforce.collections import Collections
 from sandbox.salesforce.ids import QUERY_LOCATOR_PREFIX, make_id
-from sandbox.salesforce.schema import SCHEMA, describe
-from sandbox.salesforce.state import OrgState, sobject
+from sandbox.salesforce.schema import describe
+from sandbox.salesforce.state import OrgState
 
 _DATA = re.compile(r"^/services/data/v(?P<ver>\d+\.\d)(?P<rest>/.*)?$")
 _SOAP_LOGIN = re.compile(r"^/services/Soap/u/\d+\.\d$")
@@ -241,10 +241,11 @@ class SalesforceApp:
                 "encoding": "UTF-8",
                 "maxBatchSize": 200,
                 "sobjects": [
-                    {"name": n, "keyPrefix": o.key_prefix, "queryable": True} for n, o in SCHEMA.items()
+                    {"name": n, "keyPrefix": o.key_prefix, "queryable": True}
+                    for n, o in self.state.schema.items()
                 ],
             }
-        obj = sobject(parts[0])
+        obj = self.state.sobject(parts[0])
         if len(parts) == 1 and method == "POST":
             return 201, {
                 "id": self.state.create(obj.name, request.json() or {}),
@@ -286,9 +287,9 @@ class SalesforceApp:
     # -- queries ----------------------------------------------------------------------------------------
     def _query(self, text: str, include_deleted: bool) -> dict[str, Any]:
         query = soql.parse(text)
-        if not any(name.lower() == query.sobject.lower() for name in SCHEMA):
+        if not any(name.lower() == query.sobject.lower() for name in self.state.schema):
             raise SfError(400, "INVALID_TYPE", f"sObject type '{query.sobject}' is not supported.")
-        obj = sobject(query.sobject)
+        obj = self.state.sobject(query.sobject)
         rows = self.state.select(query, include_deleted)
         fields = tuple(
             ".".join(self.state.resolve(obj, f)[-2:]) if "." in f else self.state.resolve(obj, f)[0]
@@ -331,7 +332,7 @@ class SalesforceApp:
     def render_record(
         self, sobj: str, record: dict[str, Any], fields: tuple[str, ...] | list[str] | None
     ) -> dict[str, Any]:
-        obj = SCHEMA[sobj]
+        obj = self.state.schema[sobj]
         out: dict[str, Any] = {
             "attributes": {
                 "type": sobj,

@@ -12,7 +12,7 @@ from typing import Any
 from sandbox.httpbase import Request
 from sandbox.salesforce.coerce import SfError
 from sandbox.salesforce.ids import KEY_PREFIXES
-from sandbox.salesforce.state import OrgState, sobject
+from sandbox.salesforce.state import OrgState
 
 MAX_RECORDS = 200
 Renderer = Callable[[str, dict[str, Any], list[str] | None], dict[str, Any]]
@@ -41,7 +41,7 @@ class Collections:
             all_or_none = (request.arg("allOrNone") or "false").lower() == "true"
             return 200, self._run(ids, all_or_none, self._delete_one)
         if method == "GET" and len(parts) == 1:
-            obj = sobject(parts[0])
+            obj = self.state.sobject(parts[0])
             ids = [i for i in (request.arg("ids") or "").split(",") if i]
             self._check_size(ids)
             fields = [f for f in (request.arg("fields") or "").split(",") if f] or None
@@ -55,7 +55,7 @@ class Collections:
         if method == "PATCH" and not parts:
             return 200, self._run(records, all_or_none, self._update_one)
         if method == "PATCH" and len(parts) == 2:
-            obj, field = sobject(parts[0]), parts[1]
+            obj, field = self.state.sobject(parts[0]), parts[1]
 
             def upsert(record: dict[str, Any]) -> dict[str, Any]:
                 value = record.get(field)
@@ -117,7 +117,7 @@ class Collections:
         if record.get("Id") or record.get("id"):
             raise SfError(400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])
         data = {k: v for k, v in record.items() if k != "attributes"}
-        return {"id": self.state.create(sobject(sobj).name, data), "success": True, "errors": []}
+        return {"id": self.state.create(self.state.sobject(sobj).name, data), "success": True, "errors": []}
 
     def _update_one(self, record: dict[str, Any]) -> dict[str, Any]:
         sobj = (record.get("attributes") or {}).get("type")
@@ -125,7 +125,7 @@ class Collections:
         if not sobj or not rid:
             raise SfError(400, "MISSING_ARGUMENT", "Id and attributes.type are required", ["Id"])
         data = {k: v for k, v in record.items() if k not in ("attributes", "Id", "id")}
-        self.state.update(sobject(sobj).name, str(rid), data)
+        self.state.update(self.state.sobject(sobj).name, str(rid), data)
         return {"id": rid, "success": True, "errors": []}
 
     def _delete_one(self, record_id: str) -> dict[str, Any]:

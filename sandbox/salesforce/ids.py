@@ -18,6 +18,7 @@ KEY_PREFIXES = {
     "Case": "500",
     "Task": "00T",
     "User": "005",
+    "Organization": "00D",
 }
 QUERY_LOCATOR_PREFIX = "01g"
 

@@ -1,5 +1,9 @@
 """The sObjects the sandbox serves: fields, types, references, picklists; and their describe output.
 
+Organization is read-only and holds one record: the org itself, with the currency it keeps amounts in
+(`DefaultCurrencyIsoCode`). A multi-currency org (`org_schema(multi_currency=True)`) also has a
+`CurrencyIsoCode` on each object that holds amounts: every record keeps its amounts in its own currency.
+
 Picklists are unrestricted, as most standard Salesforce picklists are: the API accepts any value, and
 describe lists the values the org has defined. That is exactly why a connector must report values it does
 not know instead of trusting describe.
@@ -7,7 +11,7 @@ not know instead of trusting describe.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sandbox.salesforce.ids import KEY_PREFIXES
@@ -32,6 +36,7 @@ class FieldDef:
 class SObjectDef:
     name: str
     fields: dict[str, FieldDef] = field(default_factory=dict)
+    read_only: bool = False  # no record can be created, updated or deleted through the API
 
     @property
     def key_prefix(self) -> str:
@@ -83,6 +88,21 @@ SCHEMA: dict[str, SObjectDef] = {
             FieldDef("FirstName", "string"),
             FieldDef("LastName", "string", required=True),
             FieldDef("IsActive", "boolean"),
+        ),
+        SObjectDef(
+            "Organization",
+            {
+                f.name: f
+                for f in (
+                    FieldDef("Id", "id", writable=False),
+                    FieldDef("Name", "string", writable=False),
+                    FieldDef("DefaultCurrencyIsoCode", "picklist", writable=False),
+                    FieldDef("CreatedDate", "datetime", writable=False),
+                    FieldDef("LastModifiedDate", "datetime", writable=False),
+                    FieldDef("SystemModstamp", "datetime", writable=False),
+                )
+            },
+            read_only=True,
         ),
         _obj(
             "Account",
@@ -162,6 +182,25 @@ SCHEMA: dict[str, SObjectDef] = {
 }
 
 
+# The objects of a multi-currency org whose amounts are in each record's own currency.
+MULTI_CURRENCY_OBJECTS = ("Account", "Opportunity")
+
+
+def org_schema(currency: str, multi_currency: bool) -> dict[str, SObjectDef]:
+    """SCHEMA as one org has it: a multi-currency org adds `CurrencyIsoCode` (a picklist of its active
+    currencies, the org's own first) to the objects that hold amounts; a single-currency org is SCHEMA."""
+    if not multi_currency:
+        return SCHEMA
+    codes = tuple(dict.fromkeys((currency, "EUR", "GBP", "USD")))
+    currency_field = FieldDef("CurrencyIsoCode", "picklist", picklist=codes, required=True)
+    return {
+        name: replace(obj, fields={**obj.fields, currency_field.name: currency_field})
+        if name in MULTI_CURRENCY_OBJECTS
+        else obj
+        for name, obj in SCHEMA.items()
+    }
+
+
 def describe(obj: SObjectDef, version: str) -> dict[str, Any]:
     base = f"/services/data/v{version}/sobjects/{obj.name}"
     return {
@@ -170,9 +209,9 @@ def describe(obj: SObjectDef, version: str) -> dict[str, Any]:
         "keyPrefix": obj.key_prefix,
         "custom": False,
         "queryable": True,
-        "createable": True,
-        "updateable": True,
-        "deletable": True,
+        "createable": not obj.read_only,
+        "updateable": not obj.read_only,
+        "deletable": not obj.read_only,
         "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"},
         "fields": [
             {

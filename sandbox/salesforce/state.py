@@ -6,6 +6,10 @@ All reads and writes go through `OrgState` under one lock. Writes validate like 
 the shared sandbox clock. Deleting a record keeps it with IsDeleted = true (the recycle bin, which
 queryAll returns) and cascades from Account to its Contacts, Opportunities and Cases, and from Contacts
 and Opportunities to their contact roles, as Salesforce does.
+
+The org's currency settings (`currency`, `multi_currency`) are given at start-up, like its limits: the
+read-only Organization record is built from them and never stored, and a multi-currency org's schema
+(`org_schema`) gives Account and Opportunity a `CurrencyIsoCode`, which defaults to the org's currency.
 """
 
 from __future__ import annotations
@@ -22,29 +26,28 @@ from typing import Any
 from sandbox.httpbase import Clock
 from sandbox.salesforce import soql
 from sandbox.salesforce.coerce import SfError, coerce
-from sandbox.salesforce.ids import make_id, to_18
-from sandbox.salesforce.schema import SCHEMA, SObjectDef
+from sandbox.salesforce.ids import KEY_PREFIXES, make_id, to_18
+from sandbox.salesforce.schema import SObjectDef, org_schema
 
 _CASCADE = {
     "Account": (("Contact", "AccountId"), ("Opportunity", "AccountId"), ("Case", "AccountId")),
     "Contact": (("OpportunityContactRole", "ContactId"),),
     "Opportunity": (("OpportunityContactRole", "OpportunityId"),),
 }
-
-
-def sobject(name: str) -> SObjectDef:
-    for key, obj in SCHEMA.items():
-        if key.lower() == name.lower():
-            return obj
-    raise SfError(404, "NOT_FOUND", f"The requested resource does not exist (sObject type '{name}')")
+ORGANIZATION_ID = make_id(KEY_PREFIXES["Organization"], 1)
+_ORG_CREATED = "2020-01-06T09:00:00.000+0000"
 
 
 class OrgState:
-    def __init__(self, state_dir: Path, clock: Clock) -> None:
+    def __init__(
+        self, state_dir: Path, clock: Clock, *, currency: str = "USD", multi_currency: bool = False
+    ) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
         self.clock = clock
         self.lock = threading.RLock()
-        self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in SCHEMA}
+        self.currency = currency
+        self.schema = org_schema(currency, multi_currency)
+        self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in self.schema}
         self._external: dict[tuple[str, str], dict[str, str]] = {}
         self.meta: dict[str, Any] = {}
         self._db = sqlite3.connect(state_dir / "salesforce.sqlite3", check_same_thread=False)
@@ -64,6 +67,27 @@ class OrgState:
         self._dirty: dict[str, tuple[str, dict[str, Any]]] = {}
         self._depth = 0
         self._journal: dict[str, tuple[str, dict[str, Any] | None]] | None = None
+        for sobj, obj in self.schema.items():  # records kept from before multi-currency was switched on
+            if "CurrencyIsoCode" in obj.fields:
+                for record in self.records[sobj].values():
+                    record.setdefault("CurrencyIsoCode", currency)
+        self.records["Organization"] = {
+            ORGANIZATION_ID: {
+                "Id": ORGANIZATION_ID,
+                "IsDeleted": False,
+                "Name": "Retainer Sandbox",
+                "DefaultCurrencyIsoCode": currency,
+                "CreatedDate": _ORG_CREATED,
+                "LastModifiedDate": _ORG_CREATED,
+                "SystemModstamp": _ORG_CREATED,
+            }
+        }
+
+    def sobject(self, name: str) -> SObjectDef:
+        for key, obj in self.schema.items():
+            if key.lower() == name.lower():
+                return obj
+        raise SfError(404, "NOT_FOUND", f"The requested resource does not exist (sObject type '{name}')")
 
     def close(self) -> None:
         with self.lock:
@@ -71,7 +95,7 @@ class OrgState:
 
     @property
     def empty(self) -> bool:
-        return not any(self.records.values())
+        return not any(records for name, records in self.records.items() if not self.schema[name].read_only)
 
     # -- persistence -------------------------------------------------------------------------------
     @contextmanager
@@ -138,7 +162,7 @@ class OrgState:
             self._journal[rid] = (sobj, dict(record) if record is not None else None)
 
     def _index(self, sobj: str, record: dict[str, Any]) -> None:
-        for f in SCHEMA[sobj].fields.values():
+        for f in self.schema[sobj].fields.values():
             if f.external_id and record.get(f.name) and not record["IsDeleted"]:
                 self._external.setdefault((sobj, f.name), {})[record[f.name]] = record["Id"]
 
@@ -146,7 +170,7 @@ class OrgState:
     def new_id(self, sobj: str) -> str:
         counters = self.meta.setdefault("counters", {})
         counters[sobj] = counters.get(sobj, 0) + 1
-        return make_id(SCHEMA[sobj].key_prefix, counters[sobj])
+        return make_id(self.schema[sobj].key_prefix, counters[sobj])
 
     def get(self, sobj: str, record_id: str, include_deleted: bool = False) -> dict[str, Any] | None:
         rid = to_18(record_id)
@@ -169,7 +193,7 @@ class OrgState:
         elif len(parts) == 2:
             for rel, ref in obj.relationships().items():
                 if rel.lower() == parts[0].lower() and ref.reference_to:
-                    (target,) = self.resolve(SCHEMA[ref.reference_to], parts[1])
+                    (target,) = self.resolve(self.schema[ref.reference_to], parts[1])
                     return (ref.name, rel, target)
         raise SfError(400, "INVALID_FIELD", f"No such column '{path}' on entity '{obj.name}'")
 
@@ -188,7 +212,7 @@ class OrgState:
         return get
 
     def select(self, query: soql.Query, include_deleted: bool) -> list[dict[str, Any]]:
-        obj = sobject(query.sobject)
+        obj = self.sobject(query.sobject)
         for path in (*query.fields, *query.where_fields(), *(k.field for k in query.order)):
             self.resolve(obj, path)
         get = self.getter(obj)
@@ -225,13 +249,21 @@ class OrgState:
             record["IsClosed"] = stage.startswith("Closed")
             record["IsWon"] = stage == "Closed Won"
 
+    def _writable(self, sobj: str, verb: str) -> SObjectDef:
+        obj = self.sobject(sobj)
+        if obj.read_only:
+            raise SfError(400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be {verb}: {obj.name}")
+        return obj
+
     def create(self, sobj: str, data: dict[str, Any], *, at: datetime | None = None) -> str:
-        obj = sobject(sobj)
+        obj = self._writable(sobj, "inserted")
         with self.lock:
             now = soql.sf_datetime(at or self.clock.now())
             record: dict[str, Any] = {f: None for f in obj.fields}
             record.update(IsDeleted=False, CreatedDate=now, LastModifiedDate=now, SystemModstamp=now)
             self._apply(obj, record, data)
+            if "CurrencyIsoCode" in obj.fields and record["CurrencyIsoCode"] is None:
+                record["CurrencyIsoCode"] = self.currency
             missing = [f.name for f in obj.fields.values() if f.required and record.get(f.name) is None]
             if missing:
                 raise SfError(
@@ -258,7 +290,7 @@ class OrgState:
                     )
 
     def update(self, sobj: str, record_id: str, data: dict[str, Any]) -> None:
-        obj = sobject(sobj)
+        obj = self._writable(sobj, "updated")
         with self.lock:
             record = self._existing(obj, record_id)
             candidate = dict(record)
@@ -287,7 +319,7 @@ class OrgState:
         return record
 
     def delete(self, sobj: str, record_id: str) -> None:
-        obj = sobject(sobj)
+        obj = self._writable(sobj, "deleted")
         with self.lock, self.transaction():
             record = self._existing(obj, record_id)
             self._mark_deleted(obj.name, record, soql.sf_datetime(self.clock.now()))
@@ -312,7 +344,7 @@ class OrgState:
     def _mark_deleted(self, sobj: str, record: dict[str, Any], now: str) -> None:
         self._remember(sobj, record["Id"], record)
         record.update(IsDeleted=True, SystemModstamp=now)
-        for f in SCHEMA[sobj].fields.values():
+        for f in self.schema[sobj].fields.values():
             if f.external_id and record.get(f.name):
                 self._external.get((sobj, f.name), {}).pop(record[f.name], None)
         self._touch(sobj, record)
@@ -322,7 +354,7 @@ class OrgState:
                     self._mark_deleted(child, other, now)
 
     def upsert(self, sobj: str, field: str, value: str, data: dict[str, Any]) -> tuple[str, bool]:
-        obj = sobject(sobj)
+        obj = self._writable(sobj, "upserted")
         (canonical,) = self.resolve(obj, field)
         if not obj.fields[canonical].external_id:
             raise SfError(

@@ -3,7 +3,10 @@ makes, plus the limits and errors it must handle."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import requests
 from hubspot import HubSpot
 from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiException
 from hubspot.crm.companies.exceptions import ApiException as CompaniesApiException
@@ -12,7 +15,8 @@ from hubspot.crm.contacts.exceptions import ApiException as ContactsApiException
 from connectors.errors import AuthError, RecordRejected
 from connectors.hubspot.calls import HubSpotCalls
 from sandbox.httpbase import Fault
-from sandbox.hubspot import HubSpotSandbox
+from sandbox.hubspot import HubSpotSandbox, start_hubspot
+from sandbox.portfolio import generate
 
 
 def _search(sdk: HubSpot, body: dict) -> object:
@@ -243,3 +247,41 @@ def test_5xx_is_retried_and_400_is_not(hubspot_sandbox: HubSpotSandbox, calls: H
     with pytest.raises(RecordRejected):
         calls.upsert("notes", [{"id": "x", "idProperty": "retainer_key", "properties": {"nope": "1"}}])
     assert hubspot_sandbox.server.log.count("POST", "batch/upsert") == 1
+
+
+def _currencies(sdk: HubSpot, host: str, path: str) -> requests.Response:
+    """The Settings API's currencies through the SDK's generic request (it has no typed API for them)."""
+    return sdk.api_request({"method": "GET", "path": f"/settings/v3/currencies/{path}", "base_url": host})
+
+
+def test_currencies_api_names_the_company_currency_and_no_other(
+    hubspot_sandbox: HubSpotSandbox, sdk: HubSpot
+) -> None:
+    host = hubspot_sandbox.info()["host"]
+    company = _currencies(sdk, host, "company-currency")
+    assert company.status_code == 200 and company.json()["id"] == "USD" and company.json()["createdAt"]
+    rates = _currencies(sdk, host, "exchange-rates/current")
+    assert rates.status_code == 200 and rates.json() == {"results": []}
+    stranger = HubSpot(access_token="pat-wrong")
+    assert _currencies(stranger, host, "company-currency").status_code == 401
+
+
+def test_multi_currency_account_lists_its_exchange_rates(tmp_path: Path) -> None:
+    sandbox = start_hubspot(
+        generate(2, seed=7), state_dir=tmp_path / "hs", currency="EUR", exchange_rates={"USD": 0.92}
+    )
+    try:
+        host, token = sandbox.info()["host"], sandbox.info()["access_token"]
+        sdk = HubSpot(access_token=token)
+        assert _currencies(sdk, host, "company-currency").json()["id"] == "EUR"
+        (rate,) = _currencies(sdk, host, "exchange-rates/current").json()["results"]
+        assert rate["fromCurrencyCode"] == "USD" and rate["toCurrencyCode"] == "EUR"
+        assert rate["conversionRate"] == 0.92 and rate["visibleInUI"] is True and rate["id"]
+        assert rate["effectiveAt"] and rate["createdAt"] and rate["updatedAt"]
+        sandbox.revoke_scope("settings.currencies.read")
+        refused = _currencies(sdk, host, "company-currency")
+        body = refused.json()
+        assert refused.status_code == 403 and body["category"] == "MISSING_SCOPES"
+        assert body["errors"][0]["context"]["requiredGranularScopes"] == ["settings.currencies.read"]
+    finally:
+        sandbox.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 from simple_salesforce import Salesforce
@@ -12,6 +14,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
+from sandbox.portfolio import generate
 from sandbox.salesforce import SalesforceSandbox, start_salesforce
 from sandbox.salesforce.ids import case_safe_suffix, to_18
 from tests.salesforce.conftest import PAGE_SIZE
@@ -163,6 +166,48 @@ def test_describe_lists_fields_picklists_and_external_ids(sf: Salesforce) -> Non
     assert "Influencer" in [v["value"] for v in fields["Role"]["picklistValues"]]
     assert fields["OpportunityId"]["referenceTo"] == ["Opportunity"]
     assert {o["name"] for o in sf.describe()["sobjects"]} >= {"Account", "Contact", "Case", "Task"}
+
+
+def test_organization_is_one_read_only_record_with_the_org_currency(sf: Salesforce) -> None:
+    org = sf.query("SELECT DefaultCurrencyIsoCode FROM Organization")
+    assert org["totalSize"] == 1 and org["records"][0]["DefaultCurrencyIsoCode"] == "USD"
+    (record,) = sf.query("SELECT Id, Name FROM Organization")["records"]
+    assert record["Id"].startswith("00D") and record["Name"]
+    described = sf.Organization.describe()
+    assert not described["createable"] and not described["updateable"] and not described["deletable"]
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.Organization.update(record["Id"], {"Name": "x"})
+    assert refused.value.content[0]["errorCode"] == "INVALID_TYPE_FOR_OPERATION"
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.Organization.create({})
+    assert refused.value.content[0]["errorCode"] == "INVALID_TYPE_FOR_OPERATION"
+    # a single-currency org: no record has a currency of its own
+    assert "CurrencyIsoCode" not in {f["name"] for f in sf.Account.describe()["fields"]}
+    with pytest.raises(SalesforceMalformedRequest) as no_field:
+        sf.query("SELECT CurrencyIsoCode FROM Opportunity")
+    assert no_field.value.content[0]["errorCode"] == "INVALID_FIELD"
+
+
+def test_multi_currency_org_gives_amounts_a_currency_of_their_own(tmp_path: Path) -> None:
+    sandbox = start_salesforce(
+        generate(3, seed=7), state_dir=tmp_path / "sf", currency="EUR", multi_currency=True
+    )
+    try:
+        sf = Salesforce(**sandbox.client_kwargs())
+        org = sf.query("SELECT DefaultCurrencyIsoCode FROM Organization")["records"][0]
+        assert org["DefaultCurrencyIsoCode"] == "EUR"
+        for name in ("Account", "Opportunity"):
+            field = {f["name"]: f for f in getattr(sf, name).describe()["fields"]}["CurrencyIsoCode"]
+            assert field["type"] == "picklist" and field["picklistValues"][0]["value"] == "EUR"
+        assert "CurrencyIsoCode" not in {f["name"] for f in sf.Contact.describe()["fields"]}
+        deals = sf.query("SELECT Id, CurrencyIsoCode FROM Opportunity")["records"]
+        assert deals and {d["CurrencyIsoCode"] for d in deals} == {"EUR"}
+        sf.Opportunity.update(deals[0]["Id"], {"CurrencyIsoCode": "USD"})
+        assert sf.Opportunity.get(deals[0]["Id"])["CurrencyIsoCode"] == "USD"
+        account = sf.Account.create({"Name": "Born Multi-Currency"})["id"]
+        assert sf.Account.get(account)["CurrencyIsoCode"] == "EUR"  # the org's currency by default
+    finally:
+        sandbox.stop()
 
 
 @pytest.mark.parametrize(
