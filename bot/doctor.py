@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.doctor_currency import currency_verdict, hubspot_currency, salesforce_currency
 from bot.settings import Settings
 from store import migrate
 from store.db import make_engine
@@ -47,9 +48,13 @@ def check_salesforce(settings: Settings) -> Check:
     try:
         sf = connect(salesforce_config(settings))
         sf.session.request("GET", f"{sf.base_url}limits/", headers=sf.headers, timeout=10).raise_for_status()
+        crm = salesforce_currency(sf)
     except Exception as exc:  # doctor reports every failure as one line; nothing is retried
         return Check("salesforce", False, f"{settings.salesforce_instance_url}: {_one_line(exc)}")
-    return Check("salesforce", True, f"{settings.salesforce_instance_url}: reachable, session valid")
+    ok, currency = currency_verdict(crm, settings.currency, "org")
+    return Check(
+        "salesforce", ok, f"{settings.salesforce_instance_url}: reachable, session valid; {currency}"
+    )
 
 
 def check_hubspot(settings: Settings) -> Check:
@@ -60,9 +65,11 @@ def check_hubspot(settings: Settings) -> Check:
     try:
         client = connect(HubSpotConfig(settings.hubspot_access_token, settings.hubspot_host))
         client.crm.properties.core_api.get_all(object_type="companies", _request_timeout=10)
+        crm = hubspot_currency(client, settings.hubspot_host)
     except Exception as exc:  # doctor reports every failure as one line
         return Check("hubspot", False, f"{settings.hubspot_host}: {_one_line(exc)}")
-    return Check("hubspot", True, f"{settings.hubspot_host}: reachable, token accepted")
+    ok, currency = currency_verdict(crm, settings.currency, "account")
+    return Check("hubspot", ok, f"{settings.hubspot_host}: reachable, token accepted; {currency}")
 
 
 def check_slack(settings: Settings) -> Check:

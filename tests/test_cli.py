@@ -77,6 +77,33 @@ def test_doctor_names_each_unreachable_service(tmp_path: Path) -> None:
     assert "pat-test" not in out and "00Dtest" not in out
 
 
+def test_doctor_fails_when_the_crms_keep_amounts_in_another_currency(tmp_path: Path) -> None:
+    from sandbox.running import running, settings_values
+
+    with running(accounts=4, state_dir=tmp_path / "sandboxes", currency="EUR") as sandboxes:
+        values = settings_values(salesforce=sandboxes.salesforce.info(), hubspot=sandboxes.hubspot.info())
+        env = {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+            "CURRENCY": "USD",
+            **{k.upper(): v for k, v in values.items()},
+        }
+        assert retainer("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
+        result = retainer("doctor", cwd=tmp_path, env=env)
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    assert any(
+        line.startswith("FAIL  salesforce: https://")
+        and line.endswith("the org keeps amounts in EUR but CURRENCY is USD: set CURRENCY=EUR")
+        for line in lines
+    ), result.stdout
+    assert any(
+        line.startswith("FAIL  hubspot: http://")
+        and line.endswith("the account keeps amounts in EUR but CURRENCY is USD: set CURRENCY=EUR")
+        for line in lines
+    ), result.stdout
+    assert "ok    database" in result.stdout
+
+
 def test_check_runs_the_catalog_in_play_catalog_dir(tmp_path: Path) -> None:
     """PLAY_CATALOG_DIR replaces the shipped catalog; a bad file there stops `check` with its line."""
     plays = tmp_path / "plays"

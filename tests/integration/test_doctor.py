@@ -1,10 +1,11 @@
-"""`retainer doctor` against the three sandboxes: every configured service answers; a bad token is named."""
+"""`retainer doctor` against the three sandboxes: every configured service answers; a bad token is named;
+CURRENCY must be the CRMs' own currency."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.doctor import run_checks
+from bot.doctor import Check, check_hubspot, check_salesforce, run_checks
 from bot.settings import load_settings
 from sandbox.running import running, settings_values
 from store.db import make_engine
@@ -25,3 +26,60 @@ def test_doctor_reaches_every_sandbox_and_names_a_bad_token(tmp_path: Path) -> N
         }
         assert not bad["hubspot"].ok and bad["salesforce"].ok and bad["slack"].ok
         assert "pat-wrong" not in bad["hubspot"].message
+
+
+def _crm_checks(
+    tmp_path: Path, *, crm_currency: str, multi: bool = False, **settings: str
+) -> dict[str, Check]:
+    """The Salesforce and HubSpot checks against sandboxes keeping amounts in `crm_currency`."""
+    with running(accounts=4, state_dir=tmp_path, currency=crm_currency, multi_currency=multi) as env:
+        values = settings_values(salesforce=env.salesforce.info(), hubspot=env.hubspot.info())
+        loaded = load_settings(database_url="sqlite://", **values, **settings)
+        return {c.name: c for c in (check_salesforce(loaded), check_hubspot(loaded))}
+
+
+def test_doctor_names_the_currency_when_the_crms_keep_amounts_in_currency(tmp_path: Path) -> None:
+    checks = _crm_checks(tmp_path, crm_currency="EUR", currency="EUR")
+    assert checks["salesforce"].ok and checks["salesforce"].message.endswith(
+        ": reachable, session valid; amounts in EUR"
+    )
+    assert checks["hubspot"].ok and checks["hubspot"].message.endswith(
+        ": reachable, token accepted; amounts in EUR"
+    )
+
+
+def test_doctor_fails_when_currency_is_not_the_crms_currency(tmp_path: Path) -> None:
+    checks = _crm_checks(tmp_path, crm_currency="EUR")  # CURRENCY left at its default, USD
+    assert not checks["salesforce"].ok and not checks["hubspot"].ok
+    assert checks["salesforce"].message.endswith(
+        "reachable, session valid; the org keeps amounts in EUR but CURRENCY is USD: set CURRENCY=EUR"
+    )
+    assert checks["hubspot"].message.endswith(
+        "reachable, token accepted; the account keeps amounts in EUR but CURRENCY is USD: set CURRENCY=EUR"
+    )
+
+
+def test_doctor_fails_on_multi_currency_crms_even_when_currency_matches(tmp_path: Path) -> None:
+    checks = _crm_checks(tmp_path, crm_currency="GBP", multi=True, currency="GBP")
+    assert not checks["salesforce"].ok and not checks["hubspot"].ok
+    assert "the org is multi-currency (GBP, EUR, USD): each record keeps its own currency, which " in (
+        checks["salesforce"].message
+    )
+    assert "the account is multi-currency (GBP, EUR): each record keeps its own currency" in (
+        checks["hubspot"].message
+    )
+    for check in checks.values():
+        assert check.message.endswith("retainer does not convert, so every amount is shown in GBP as stored")
+
+
+def test_doctor_passes_but_says_so_when_the_token_may_not_read_the_currency(tmp_path: Path) -> None:
+    with running(accounts=4, state_dir=tmp_path, currency="EUR") as env:
+        values = settings_values(hubspot=env.hubspot.info())
+        env.hubspot.revoke_scope("settings.currencies.read")
+        check = check_hubspot(load_settings(database_url="sqlite://", **values))
+    assert check.ok, check
+    assert check.message.endswith(
+        "reachable, token accepted; could not read the account's currency (the token lacks the "
+        "settings.currencies.read scope), so CURRENCY=USD is unchecked"
+    )
+    assert env.hubspot.server.log.count("GET", "/settings/v3/currencies/company-currency", status=403) == 1

@@ -1,0 +1,112 @@
+"""`retainer doctor`: the currency each CRM keeps amounts in, against CURRENCY.
+
+The store keeps CRM amounts without a currency of their own and messages show them in CURRENCY, so the
+CRM's own currency must be CURRENCY. A multi-currency org (every record in its own currency) cannot be
+shown right at all: retainer does not convert. A currency the token may not read is only reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from hubspot import HubSpot
+    from simple_salesforce.api import Salesforce, SFType
+
+# What Salesforce answers for an object or field the integration user may not see.
+_SF_NO_ACCESS = {"INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY", "INVALID_TYPE", "INVALID_FIELD"}
+
+
+@dataclass(frozen=True)
+class CrmCurrency:
+    code: str | None  # the org's own currency; None when it could not be read
+    others: tuple[str, ...] = ()  # a multi-currency org's other currencies
+    multi: bool = False
+    unreadable: str = ""  # why `code` could not be read
+
+
+def salesforce_currency(sf: Salesforce) -> CrmCurrency:
+    """The org's DefaultCurrencyIsoCode; multi-currency when Account has a CurrencyIsoCode field."""
+    from simple_salesforce.exceptions import SalesforceError
+
+    fields = {f["name"]: f for f in cast("SFType", sf.Account).describe()["fields"]}
+    picklist = [str(v["value"]) for v in (fields.get("CurrencyIsoCode") or {}).get("picklistValues", [])]
+    code, unreadable = None, ""
+    try:
+        rows = sf.query("SELECT DefaultCurrencyIsoCode FROM Organization")["records"]
+    except SalesforceError as exc:
+        content: Any = exc.content
+        error: dict[str, Any] = content[0] if isinstance(content, list) and content else {}
+        if not isinstance(error, dict) or error.get("errorCode") not in _SF_NO_ACCESS:
+            raise
+        unreadable = f"{error['errorCode']}: {error.get('message', '')}"[:200]
+    else:
+        value = rows[0].get("DefaultCurrencyIsoCode") if rows else None
+        code = str(value).upper() if value else None
+        unreadable = "" if code else "the Organization record has no DefaultCurrencyIsoCode"
+    return CrmCurrency(
+        code,
+        tuple(c for c in picklist if c != code),
+        multi="CurrencyIsoCode" in fields,
+        unreadable=unreadable,
+    )
+
+
+def hubspot_currency(client: HubSpot, host: str) -> CrmCurrency:
+    """The account's company currency; multi-currency when it has exchange rates to other currencies."""
+    company, refused = _hubspot_get(client, host, "/settings/v3/currencies/company-currency")
+    if refused:
+        return CrmCurrency(None, unreadable=refused)
+    value = company.get("id") or company.get("currencyCode")
+    code = str(value).upper() if value else None
+    if code is None:
+        return CrmCurrency(None, unreadable="the answer names no company currency")
+    rates, refused = _hubspot_get(client, host, "/settings/v3/currencies/exchange-rates/current")
+    if refused:
+        return CrmCurrency(code, unreadable=refused)
+    others = sorted({str(r["fromCurrencyCode"]) for r in rates.get("results", [])} - {code})
+    return CrmCurrency(code, tuple(others), multi=bool(others))
+
+
+def _hubspot_get(client: HubSpot, host: str, path: str) -> tuple[dict[str, Any], str]:
+    """(body, "") on success; ({}, why) when the token may not read it; raises on any other failure.
+
+    The SDK's generic request takes the address from `base_url`, not from the client's `host`."""
+    response = client.api_request({"method": "GET", "path": path, "base_url": host.rstrip("/")})
+    if response.status_code in (401, 403):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        scopes = [
+            scope
+            for error in body.get("errors") or []
+            for scope in (error.get("context") or {}).get("requiredGranularScopes") or []
+        ]
+        if scopes:
+            return {}, f"the token lacks the {', '.join(scopes)} scope"
+        return {}, f"HTTP {response.status_code}: {body.get('message') or response.reason}"[:200]
+    response.raise_for_status()
+    return response.json(), ""
+
+
+def currency_verdict(crm: CrmCurrency, configured: str, org: str) -> tuple[bool, str]:
+    """(ok, what to add to the check's line) for the CRM's currency against CURRENCY (`configured`)."""
+    if crm.multi:
+        codes = ", ".join(c for c in (crm.code, *crm.others) if c)
+        return False, (
+            f"the {org} is multi-currency ({codes}): each record keeps its own currency, which retainer "
+            f"does not convert, so every amount is shown in {configured} as stored"
+        )
+    if crm.code is None:
+        return (
+            True,
+            f"could not read the {org}'s currency ({crm.unreadable}), so CURRENCY={configured} is unchecked",
+        )
+    if crm.code != configured:
+        return False, (
+            f"the {org} keeps amounts in {crm.code} but CURRENCY is {configured}: set CURRENCY={crm.code}"
+        )
+    return True, f"amounts in {configured}"
