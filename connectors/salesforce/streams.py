@@ -11,6 +11,8 @@ highest SystemModstamp seen so far, committed with the page's rows by the runner
 from the last committed page. The next run starts `overlap` before the cursor to catch writes that
 committed late in Salesforce; re-reading a record is harmless because every write is an upsert.
 
+A cursor Salesforce releases mid-query is dealt with in `connectors.salesforce.requery`.
+
 Deleted records mark their store row `is_deleted`. An OpportunityContactRole is a spell of a stakeholder
 role (valid_from/valid_to) kept under the record's Id (`crm_id`, part of the spell's key): a contact who
 is champion on two opportunities of one account has a spell per record, even when both were created the
@@ -41,6 +43,7 @@ from connectors.salesforce.mapping import (
     field_values,
     load_mapping,
 )
+from connectors.salesforce.requery import parse_stamp, read_to_end, soql_literal
 from connectors.sync import Page, RunResult, TableWrite, merge_pages, run_streams
 from store import keys
 from store.base import Base
@@ -58,14 +61,6 @@ _ENTITY = {
 }
 ROLE_CONFLICT = STAKEHOLDER_ROLE_KEY  # a spell per record: the Id (crm_id) is part of the key
 _SPELL = ("account_id", "contact_id", "role")  # what a contact role says; a change of any ends its spell
-
-
-def _parse(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-
-
-def _literal(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -103,11 +98,17 @@ class SObjectStream:
         self.seen: set[str] = set()  # contact roles: every record Id the running full run has read
 
     def soql(self, since: str | None) -> str:
-        where = f" WHERE SystemModstamp >= {_literal(_parse(since) - self.overlap)}" if since else ""
+        return self._soql(soql_literal(parse_stamp(since) - self.overlap) if since else None)
+
+    def _soql(self, low: str | None) -> str:
+        where = f" WHERE SystemModstamp >= {low}" if low else ""
         return (
             f"SELECT {', '.join(self.mapper.soql_fields())} FROM {self.mapping.sobject}{where} "
             "ORDER BY SystemModstamp, Id"
         )
+
+    def _expect(self, total: int) -> None:
+        self.expected = total
 
     def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
         since: str | None = None if full else cursor.get("system_modstamp")
@@ -117,8 +118,8 @@ class SObjectStream:
         track = full and self.key is None
         self.seen = set()
         try:
-            for records, total in self.api.query_pages(self.soql(since), include_deleted=True):
-                self.expected = total
+            read = read_to_end(self.api, self.soql(since), self._soql, name=self.name, on_total=self._expect)
+            for records in read:
                 if track:
                     self.seen.update(r["Id"] for r in records)
                 page = self._page(records)
@@ -172,7 +173,7 @@ class SObjectStream:
                     id=key(SOURCE, crm_id),
                     source=SOURCE,
                     crm_id=crm_id,
-                    crm_modified_at=_parse(record["SystemModstamp"]),
+                    crm_modified_at=parse_stamp(record["SystemModstamp"]),
                     is_deleted=False,
                     synced_at=now,
                 )
@@ -190,7 +191,7 @@ class SObjectStream:
         stored = self._open_spells([r["Id"] for r in read])
         out: list[dict[str, Any]] = []
         for row, record in zip(rows, records, strict=True):
-            day = _parse(record["SystemModstamp"]).date()
+            day = parse_stamp(record["SystemModstamp"]).date()
             row.update(
                 source=SOURCE,
                 crm_id=record["Id"],
@@ -210,7 +211,7 @@ class SObjectStream:
         if stored:  # records without a row: a deleted one or an untracked role ends its spell
             ended = {r["Id"]: r for r in read if r["Id"] in stored and (r["IsDeleted"] or self._untracked(r))}
             for crm_id, record in ended.items():
-                day = _parse(record["SystemModstamp"]).date()
+                day = parse_stamp(record["SystemModstamp"]).date()
                 out.extend({**s, "valid_to": day} for s in stored[crm_id])
         return out
 

@@ -15,6 +15,10 @@
 
 Every API call needs `Authorization: Bearer <session>` (401 INVALID_SESSION_ID otherwise), counts
 against the daily limit (403 REQUEST_LIMIT_EXCEEDED past it), and answers with `Sforce-Limit-Info`.
+
+A query larger than a page opens a server-side cursor, released as Salesforce releases it: after 15
+minutes without a call (on the sandbox clock), or when the org's user opens an 11th (the oldest goes).
+A `nextRecordsUrl` of a released cursor answers 400 INVALID_QUERY_LOCATOR.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote
 from xml.etree import ElementTree
@@ -51,6 +56,19 @@ _ERROR_CODES = {
 }
 
 
+MAX_CURSORS = 10  # open query cursors per user
+CURSOR_IDLE = timedelta(minutes=15)
+
+
+@dataclass
+class _Cursor:
+    ids: list[str]
+    sobject: str
+    fields: tuple[str, ...]
+    include_deleted: bool
+    used_at: datetime
+
+
 @dataclass
 class Stall:
     """Answer a matching request only after `seconds`, *after* applying it (a reply lost in transit)."""
@@ -67,8 +85,9 @@ class SalesforceApp:
         self.version = version
         self.daily_limit = daily_limit
         self.page_size = page_size
+        self.cursor_idle = CURSOR_IDLE  # how long a query cursor lives without a call
         self.stalls: list[Stall] = []
-        self._locators: OrderedDict[str, tuple[list[str], str, tuple[str, ...], bool]] = OrderedDict()
+        self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
         self._lock = threading.Lock()
         self._locator_ids = itertools.count(secrets.randbelow(10**9))
         self.instance_url = ""  # set once the server has its port (the token endpoint returns it)
@@ -298,21 +317,29 @@ class SalesforceApp:
         ids = [r["Id"] for r in rows]
         locator = ""
         if len(ids) > self.page_size:
+            cursor = _Cursor(ids, obj.name, fields, include_deleted, self.state.clock.now())
             with self._lock:
                 locator = make_id(QUERY_LOCATOR_PREFIX, next(self._locator_ids))
-                self._locators[locator] = (ids, obj.name, fields, include_deleted)
-                while len(self._locators) > 200:
-                    self._locators.popitem(last=False)
+                while len(self._cursors) >= MAX_CURSORS:  # the oldest is released
+                    self._cursors.popitem(last=False)
+                self._cursors[locator] = cursor
         return self._page(ids, obj.name, fields, include_deleted, locator, 0)
 
     def _query_more(self, token: str) -> dict[str, Any]:
         locator, _, offset = token.rpartition("-")
+        now = self.state.clock.now()
         with self._lock:
-            entry = self._locators.get(locator)
-        if entry is None or not offset.isdigit():
+            cursor = self._cursors.get(locator)
+            if cursor is not None and now - cursor.used_at > self.cursor_idle:
+                del self._cursors[locator]
+                cursor = None
+            if cursor is not None:
+                cursor.used_at = now
+        if cursor is None or not offset.isdigit():
             raise SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-        ids, sobj, fields, include_deleted = entry
-        return self._page(ids, sobj, fields, include_deleted, locator, int(offset))
+        return self._page(
+            cursor.ids, cursor.sobject, cursor.fields, cursor.include_deleted, locator, int(offset)
+        )
 
     def _page(
         self, ids: list[str], sobj: str, fields: tuple[str, ...], all_rows: bool, locator: str, offset: int

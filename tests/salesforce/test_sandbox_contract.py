@@ -39,6 +39,33 @@ def test_query_pages_with_relative_next_records_url(sf_sandbox: SalesforceSandbo
     assert records[0]["attributes"]["type"] == "Case" and set(records[0]) == {"attributes", "Id", "Subject"}
 
 
+def _released(sf: Salesforce, next_url: str) -> str:
+    """The errorCode Salesforce answers a `nextRecordsUrl` with ("" when it still serves the page)."""
+    try:
+        sf.query_more(next_url, identifier_is_url=True)
+    except SalesforceMalformedRequest as exc:
+        return str(exc.content[0]["errorCode"])
+    return ""
+
+
+def test_a_cursor_idle_fifteen_minutes_is_released(sf_sandbox: SalesforceSandbox, sf: Salesforce) -> None:
+    first = sf.query("SELECT Id FROM Case ORDER BY SystemModstamp, Id")
+    sf_sandbox.advance_clock(14 * 60)
+    page = sf.query_more(first["nextRecordsUrl"], identifier_is_url=True)  # in use: the idle time restarts
+    sf_sandbox.advance_clock(14 * 60)
+    assert _released(sf, page["nextRecordsUrl"]) == ""
+    sf_sandbox.advance_clock(15 * 60 + 1)
+    assert _released(sf, page["nextRecordsUrl"]) == "INVALID_QUERY_LOCATOR"
+
+
+def test_an_eleventh_cursor_releases_the_oldest(sf: Salesforce) -> None:
+    urls = [sf.query("SELECT Id FROM Case")["nextRecordsUrl"] for _ in range(11)]
+    assert _released(sf, urls[0]) == "INVALID_QUERY_LOCATOR"
+    assert [_released(sf, url) for url in urls[1:]] == [""] * 10
+    assert sf.query("SELECT Id FROM Account")["done"] is True  # one page: no cursor to count
+    assert _released(sf, urls[1]) == ""
+
+
 def test_soql_where_order_limit_and_relationships(sf: Salesforce) -> None:
     accounts = sf.query("SELECT Id, Name, ARR__c FROM Account ORDER BY ARR__c DESC LIMIT 3")["records"]
     assert [a["ARR__c"] for a in accounts] == sorted((a["ARR__c"] for a in accounts), reverse=True)
