@@ -8,7 +8,9 @@ failure modes and turns them into `connectors.errors`:
     429                            raised *before* a call once `Sforce-Limit-Info` shows usage at the
                                    configured ceiling, to leave headroom for the org's other integrations
     403 (other)                    AuthError (the integration user lacks a permission)
-    400 / 404                      RecordRejected carrying the vendor's errorCode
+    400 / 404                      RecordRejected carrying the vendor's errorCode, except
+    400 UNABLE_TO_LOCK_ROW         another transaction held the record: TransientError (a moment later
+                                   the same write succeeds)
     5xx, timeouts, dropped         TransientError, retried by tenacity with full-jitter exponential
     connections, truncated bodies  backoff up to `RetryPolicy.attempts`, then raised
 """
@@ -32,6 +34,7 @@ from connectors.salesforce.client import SalesforceConfig, connect, login_refuse
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 SOURCE = "salesforce"
+RETRY_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})  # refusals that pass: the same request succeeds later
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ def translate(exc: Exception) -> ConnectorError:
             return RateLimited(message or "API request limit exceeded", source=SOURCE, code=code)
         if status == 403:
             return AuthError(message or "forbidden", source=SOURCE, code=code or "403")
+        if code in RETRY_CODES:
+            return TransientError(f"{code}: {message}"[:300], source=SOURCE, code=code)
         if status in (400, 404):
             return RecordRejected(message, source=SOURCE, code=code or str(status))
         return TransientError(f"HTTP {status}: {message}", source=SOURCE, code=code or str(status))

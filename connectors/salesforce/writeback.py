@@ -13,7 +13,9 @@
        counts as done).
 
 Permanent refusals (400/404: bad ids, unknown fields, an account that no longer exists) raise
-`RecordRejected` so the drain parks the item; everything else propagates as `connectors.errors`.
+`RecordRejected` so the drain parks the item; a record another transaction held (UNABLE_TO_LOCK_ROW,
+in a call or in one record of a Collections result) is a `TransientError`, tried again with backoff;
+everything else propagates as `connectors.errors`.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from connectors.errors import RecordRejected
-from connectors.salesforce.api import SOURCE, SalesforceApi
+from connectors.errors import RecordRejected, TransientError
+from connectors.salesforce.api import RETRY_CODES, SOURCE, SalesforceApi
 from connectors.salesforce.mapping import EntityMapping, load_mapping
 from connectors.writeback import CHAMPION_CHANGE, OUTCOME_ACTIVITY
 
@@ -108,11 +110,13 @@ class SalesforceWriteBack:
                 "composite/sobjects", method="DELETE", params={"ids": ids, "allOrNone": "false"}
             )
             for result in results or []:
-                errors = result.get("errors") or []
-                if not result.get("success") and not all(
-                    e.get("statusCode") in _DONE_ON_DELETE for e in errors
-                ):
-                    raise RecordRejected(f"could not remove role {result.get('id')}: {errors}", source=SOURCE)
+                codes = {e.get("statusCode") for e in result.get("errors") or []}
+                if result.get("success") or codes <= _DONE_ON_DELETE:
+                    continue
+                message = f"could not remove role {result.get('id')}: {result.get('errors')}"
+                if codes <= _DONE_ON_DELETE | RETRY_CODES:  # sent again, the upsert finds its record
+                    raise TransientError(message, source=SOURCE, code="UNABLE_TO_LOCK_ROW")
+                raise RecordRejected(message, source=SOURCE)
         return record_id
 
     def _grant_role(

@@ -111,6 +111,11 @@ class SalesforceSandbox:
         """Apply the next `count` matching requests, then wait `seconds` before answering."""
         self.app.stalls.append(Stall(path, seconds, count, method))
 
+    def lock_record(self, record_id: str, refusals: int = 1) -> None:
+        """Another transaction holds the record: the next `refusals` writes touching it answer 400
+        UNABLE_TO_LOCK_ROW (see `sandbox.salesforce.locks`)."""
+        self.state.row_locks.hold(record_id, refusals)
+
     def create(self, sobject: str, data: dict[str, Any]) -> str:
         return self.state.create(sobject, data)
 

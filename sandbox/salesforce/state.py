@@ -27,6 +27,7 @@ from sandbox.httpbase import Clock
 from sandbox.salesforce import soql
 from sandbox.salesforce.coerce import SfError, coerce
 from sandbox.salesforce.ids import KEY_PREFIXES, make_id, to_18
+from sandbox.salesforce.locks import RowLocks
 from sandbox.salesforce.schema import SObjectDef, org_schema
 
 _CASCADE = {
@@ -45,6 +46,7 @@ class OrgState:
         state_dir.mkdir(parents=True, exist_ok=True)
         self.clock = clock
         self.lock = threading.RLock()
+        self.row_locks = RowLocks()  # records another transaction holds (`sandbox.salesforce.locks`)
         self.currency = currency
         self.schema = org_schema(currency, multi_currency)
         self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in self.schema}
@@ -258,6 +260,7 @@ class OrgState:
     def create(self, sobj: str, data: dict[str, Any], *, at: datetime | None = None) -> str:
         obj = self._writable(sobj, "inserted")
         with self.lock:
+            self.row_locks.check(data.values())
             now = soql.sf_datetime(at or self.clock.now())
             record: dict[str, Any] = {f: None for f in obj.fields}
             record.update(IsDeleted=False, CreatedDate=now, LastModifiedDate=now, SystemModstamp=now)
@@ -293,6 +296,7 @@ class OrgState:
         obj = self._writable(sobj, "updated")
         with self.lock:
             record = self._existing(obj, record_id)
+            self.row_locks.check([record["Id"], *data.values()])
             candidate = dict(record)
             self._apply(obj, candidate, data)
             self._check_unique(obj, candidate)
@@ -322,6 +326,7 @@ class OrgState:
         obj = self._writable(sobj, "deleted")
         with self.lock, self.transaction():
             record = self._existing(obj, record_id)
+            self.row_locks.check([record["Id"]])
             self._mark_deleted(obj.name, record, soql.sf_datetime(self.clock.now()))
 
     def empty_recycle_bin(self) -> int:
