@@ -15,22 +15,16 @@
 
 Every API call needs `Authorization: Bearer <session>` (401 INVALID_SESSION_ID otherwise), counts
 against the daily limit (403 REQUEST_LIMIT_EXCEEDED past it), and answers with `Sforce-Limit-Info`.
-
-A query larger than a page opens a server-side cursor, released as Salesforce releases it: after 15
-minutes without a call (on the sandbox clock), or when the org's user opens an 11th (the oldest goes).
-A `nextRecordsUrl` of a released cursor answers 400 INVALID_QUERY_LOCATOR.
+Query cursors are released as Salesforce releases them (`sandbox.salesforce.cursors`).
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote
 from xml.etree import ElementTree
@@ -40,7 +34,7 @@ from sandbox.httpbase import Request, Response
 from sandbox.salesforce import soql
 from sandbox.salesforce.coerce import SfError
 from sandbox.salesforce.collections import Collections
-from sandbox.salesforce.ids import QUERY_LOCATOR_PREFIX, make_id
+from sandbox.salesforce.cursors import Cursor, Cursors
 from sandbox.salesforce.schema import describe
 from sandbox.salesforce.state import OrgState
 
@@ -54,19 +48,6 @@ _ERROR_CODES = {
     404: ("NOT_FOUND", "The requested resource does not exist"),
     503: ("SERVER_UNAVAILABLE", "Server is temporarily unavailable"),
 }
-
-
-MAX_CURSORS = 10  # open query cursors per user
-CURSOR_IDLE = timedelta(minutes=15)
-
-
-@dataclass
-class _Cursor:
-    ids: list[str]
-    sobject: str
-    fields: tuple[str, ...]
-    include_deleted: bool
-    used_at: datetime
 
 
 @dataclass
@@ -85,11 +66,9 @@ class SalesforceApp:
         self.version = version
         self.daily_limit = daily_limit
         self.page_size = page_size
-        self.cursor_idle = CURSOR_IDLE  # how long a query cursor lives without a call
         self.stalls: list[Stall] = []
-        self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
+        self.cursors = Cursors()
         self._lock = threading.Lock()
-        self._locator_ids = itertools.count(secrets.randbelow(10**9))
         self.instance_url = ""  # set once the server has its port (the token endpoint returns it)
         self._usage: dict[str, Any] = dict(state.meta.get("api_usage") or {"day": "", "used": 0})
         self.collections = Collections(state, self.render_record)
@@ -317,24 +296,14 @@ class SalesforceApp:
         ids = [r["Id"] for r in rows]
         locator = ""
         if len(ids) > self.page_size:
-            cursor = _Cursor(ids, obj.name, fields, include_deleted, self.state.clock.now())
-            with self._lock:
-                locator = make_id(QUERY_LOCATOR_PREFIX, next(self._locator_ids))
-                while len(self._cursors) >= MAX_CURSORS:  # the oldest is released
-                    self._cursors.popitem(last=False)
-                self._cursors[locator] = cursor
+            locator = self.cursors.open(
+                Cursor(ids, obj.name, fields, include_deleted, self.state.clock.now())
+            )
         return self._page(ids, obj.name, fields, include_deleted, locator, 0)
 
     def _query_more(self, token: str) -> dict[str, Any]:
         locator, _, offset = token.rpartition("-")
-        now = self.state.clock.now()
-        with self._lock:
-            cursor = self._cursors.get(locator)
-            if cursor is not None and now - cursor.used_at > self.cursor_idle:
-                del self._cursors[locator]
-                cursor = None
-            if cursor is not None:
-                cursor.used_at = now
+        cursor = self.cursors.use(locator, self.state.clock.now())
         if cursor is None or not offset.isdigit():
             raise SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         return self._page(

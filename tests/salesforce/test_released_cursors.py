@@ -41,7 +41,7 @@ def _restarts(sandbox: SalesforceSandbox) -> list[str]:
 def test_a_cursor_released_after_every_page_still_reads_each_record_once(
     engine: Engine, small_pages: SalesforceSandbox
 ) -> None:
-    small_pages.app.cursor_idle = timedelta(0)  # every nextRecordsUrl finds its cursor released
+    small_pages.app.cursors.idle = timedelta(0)  # every nextRecordsUrl finds its cursor released
     api = SalesforceApi(sf_config(small_pages), retry=FAST_RETRY)
     results = {r.stream: r for r in sync_salesforce(engine, build_streams(api), full=True)}
     assert {name: r.status for name, r in results.items()} == {name: "ok" for name in STREAM_ORDER}
@@ -59,7 +59,7 @@ def test_a_released_cursor_in_an_incremental_run(engine: Engine, small_pages: Sa
     for case in small_pages.records("Case")[:25]:
         small_pages.update("Case", case["Id"], {"Subject": f"{case['Subject']} (edited)"})
         small_pages.advance_clock(1)  # one a second (see the next test for more in one second)
-    small_pages.app.cursor_idle = timedelta(0)
+    small_pages.app.cursors.idle = timedelta(0)
     results = {r.stream: r for r in sync_salesforce(engine, build_streams(api))}
     assert results["Case"].status == "ok" and results["Case"].records_read == 25
     assert len(_restarts(small_pages)) >= 2
@@ -83,7 +83,7 @@ def test_a_restart_that_brings_nothing_new_fails_the_run_and_the_next_run_finish
         for i in range(25)
     ]
     small_pages.state.seed("Contact", rows, at=moment)
-    small_pages.app.cursor_idle = timedelta(0)
+    small_pages.app.cursors.idle = timedelta(0)
     api = SalesforceApi(sf_config(small_pages), retry=FAST_RETRY)
     with pytest.raises(RecordRejected, match="invalid query locator"):
         sync_salesforce(engine, build_streams(api))
@@ -94,7 +94,7 @@ def test_a_restart_that_brings_nothing_new_fails_the_run_and_the_next_run_finish
     assert run.status == "failed" and "invalid query locator" in run.errors[0]["error"]
     assert 41 < run.records_read < len(small_pages.records("Contact"))  # and kept what it read
 
-    small_pages.app.cursor_idle = timedelta(minutes=15)  # the org's cursors live again
+    small_pages.app.cursors.idle = timedelta(minutes=15)  # the org's cursors live again
     results = {r.stream: r for r in sync_salesforce(engine, build_streams(api))}
     assert {r.status for r in results.values()} == {"ok"}
     assert store_digest(engine) == sandbox_digest(small_pages)
