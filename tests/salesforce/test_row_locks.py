@@ -15,11 +15,9 @@ from connectors.salesforce.api import RetryPolicy, SalesforceApi
 from connectors.salesforce.writeback import SalesforceWriteBack
 from connectors.writeback import CHAMPION_CHANGE, OUTCOME_ACTIVITY, drain_outbox
 from sandbox.salesforce import SalesforceSandbox
-from store import outbox_repo
 from store.models import OutboxItem
-from store.uow import unit_of_work
 from tests.salesforce.conftest import FAST_RETRY, sf_config
-from tests.salesforce.test_writeback import _champion, outcome
+from tests.salesforce.test_writeback import _champion, _enqueue_outcomes, outcome
 
 
 def _refused(call: object) -> str:
@@ -58,14 +56,7 @@ def test_a_record_held_past_the_retries_waits_in_the_outbox_and_is_sent_once(
     engine: Engine, sf_sandbox: SalesforceSandbox
 ) -> None:
     api = SalesforceApi(sf_config(sf_sandbox), retry=RetryPolicy(attempts=2, wait_multiplier=0.01))
-    with unit_of_work(engine) as session:
-        outbox_repo.enqueue(
-            session,
-            idempotency_key="outcome:held",
-            target="salesforce",
-            kind=OUTCOME_ACTIVITY,
-            payload=outcome(sf_sandbox),
-        )
+    _enqueue_outcomes(engine, sf_sandbox, "outcome:held")
     sf_sandbox.lock_record(sf_sandbox.records("Account")[0]["Id"], refusals=3)
     now = datetime.now(UTC)
     first = drain_outbox(engine, SalesforceWriteBack(api), now)
