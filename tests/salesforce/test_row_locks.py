@@ -17,7 +17,7 @@ from connectors.writeback import CHAMPION_CHANGE, OUTCOME_ACTIVITY, drain_outbox
 from sandbox.salesforce import SalesforceSandbox
 from store.models import OutboxItem
 from tests.salesforce.conftest import FAST_RETRY, sf_config
-from tests.salesforce.test_writeback import _champion, _enqueue_outcomes, outcome
+from tests.salesforce.test_writeback import _enqueue_outcomes, champion_change, outcome
 
 
 def _refused(call: object) -> str:
@@ -72,13 +72,7 @@ def test_a_held_contact_role_fails_the_champion_change_for_now_and_the_retry_com
     sf_sandbox: SalesforceSandbox,
 ) -> None:
     api = SalesforceApi(sf_config(sf_sandbox), retry=FAST_RETRY)
-    role, account, successor = _champion(sf_sandbox)
-    payload = {
-        "account_crm_id": account,
-        "departed_contact_crm_id": role["ContactId"],
-        "new_contact_crm_id": successor,
-        "role": "champion",
-    }
+    role, payload = champion_change(sf_sandbox)
     sf_sandbox.lock_record(role["Id"], refusals=1)  # the departed champion's role, deleted in a Collection
     with pytest.raises(TransientError, match="UNABLE_TO_LOCK_ROW"):
         SalesforceWriteBack(api).send(CHAMPION_CHANGE, payload, "champion:held")

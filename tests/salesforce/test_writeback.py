@@ -103,14 +103,21 @@ def _champion(sandbox: SalesforceSandbox) -> tuple[dict[str, Any], str, str]:
     raise AssertionError("the portfolio has no account with a champion and another contact")
 
 
-def test_champion_change_moves_the_contact_role(sf_sandbox: SalesforceSandbox, api: SalesforceApi) -> None:
-    role, account, successor = _champion(sf_sandbox)
+def champion_change(sandbox: SalesforceSandbox) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A live champion role, and the payload handing it to another contact of its account."""
+    role, account, successor = _champion(sandbox)
     payload = {
         "account_crm_id": account,
         "departed_contact_crm_id": role["ContactId"],
         "new_contact_crm_id": successor,
         "role": "champion",
     }
+    return role, payload
+
+
+def test_champion_change_moves_the_contact_role(sf_sandbox: SalesforceSandbox, api: SalesforceApi) -> None:
+    role, payload = champion_change(sf_sandbox)
+    successor = payload["new_contact_crm_id"]
     client = SalesforceWriteBack(api)
     new_id = client.send(CHAMPION_CHANGE, payload, "champion:1")
     again = client.send(CHAMPION_CHANGE, payload, "champion:1")
