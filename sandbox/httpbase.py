@@ -226,6 +226,12 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _send(self, response: Response, drop: bool = False) -> None:
+        try:
+            self._write(response, drop)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (its timeout)
+            self.close_connection = True
+
+    def _write(self, response: Response, drop: bool) -> None:
         payload = response.encoded()
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)

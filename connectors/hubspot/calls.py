@@ -2,6 +2,10 @@
 with tenacity (429 after the announced window, 5xx and dropped connections with jittered exponential
 backoff), SDK exceptions translated into `connectors.errors`, and requests counted.
 
+Every request carries a timeout (`timeout`, seconds for the whole request): the SDK sends none of its
+own, so a connection HubSpot stops answering would otherwise hold the sync forever. A timed-out call
+is a transient failure, retried like a 5xx.
+
 Retrying is safe for every call here: reads are idempotent, and the only writes are batch upserts keyed
 by a unique property, association PUTs and label archives, which all converge to the same state however
 often they are repeated.
@@ -24,6 +28,7 @@ from connectors.hubspot.throttle import RateBudget
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+DEFAULT_TIMEOUT = 30.0  # seconds per request, connecting and reading the whole answer included
 
 OBJECT_APIS = {
     "companies": ("companies",),
@@ -59,8 +64,10 @@ class HubSpotCalls:
         retry: RetryPolicy | None = None,
         budget: RateBudget | None = None,
         search_budget: RateBudget | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.retry = retry or RetryPolicy()
+        self.timeout = timeout
         self.budget = budget or RateBudget(190, 10.0)
         self.search_budget = search_budget or RateBudget(
             5,
@@ -106,9 +113,9 @@ class HubSpotCalls:
             self.stats.requests += 1
             self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + 1
             try:
-                data, _status, headers = fn(*args, **kwargs)
+                data, _status, headers = fn(*args, _request_timeout=self.timeout, **kwargs)
             except SDK_ERRORS + NETWORK_ERRORS as exc:
-                err = translate(exc)
+                err = translate(exc, timeout=self.timeout)
                 budget.observe(getattr(exc, "headers", None))
                 if isinstance(err, RateLimited):
                     budget.back_off(err.retry_after)

@@ -52,9 +52,18 @@ def _body(exc: Any) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def translate(exc: Exception) -> ConnectorError:
-    """The connector error for an SDK or network exception."""
+def _timed_out(exc: Exception) -> bool:
+    """Whether the request got no answer in time (urllib3 wraps the timeout when retries are off)."""
+    reason = getattr(exc, "reason", None) if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+    return isinstance(reason, urllib3.exceptions.TimeoutError | TimeoutError)
+
+
+def translate(exc: Exception, *, timeout: float | None = None) -> ConnectorError:
+    """The connector error for an SDK or network exception (`timeout`: the seconds the call allowed)."""
     if isinstance(exc, NETWORK_ERRORS):
+        if _timed_out(exc):
+            allowed = f" within {timeout:g} s" if timeout is not None else " in time"
+            return TransientError(f"HubSpot gave no answer{allowed}", source=SOURCE, code="TIMEOUT")
         return TransientError(f"connection problem: {type(exc).__name__}", source=SOURCE)
     status = int(getattr(exc, "status", 0) or 0)
     body = _body(exc)

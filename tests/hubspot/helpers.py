@@ -1,9 +1,11 @@
-"""Comparing the store with the sandbox portal: counts and checksums per object, and current roles."""
+"""Helpers for the HubSpot tests: the store against the sandbox portal (counts and checksums per object,
+current roles) and write-back payloads."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -80,3 +82,19 @@ def champion_and_peer(labels: list[tuple[int, int, str]]) -> tuple[int, int, int
         for b, other, _ in labels
         if b == a and other != c
     )
+
+
+def outcome_payload(sandbox: HubSpotSandbox, status: str = "Completed", **extra: object) -> dict[str, object]:
+    """An outcome write-back payload for the sandbox's first company and contact."""
+    company = sandbox.ids("companies")[0]
+    contact = sandbox.ids("contacts")[0]
+    return {
+        "account_crm_id": str(company),
+        "contact_crm_id": str(contact),
+        "subject": "Usage decline: <b>call</b> & review",
+        "body": "Agreed a training plan <!channel>",
+        "status": status,
+        "activity_date": "2026-11-20",
+        "outcome_id": str(uuid.uuid4()),
+        **extra,
+    }

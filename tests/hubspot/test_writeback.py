@@ -15,22 +15,7 @@ from sandbox.hubspot import HubSpotSandbox
 from store import outbox_repo
 from store.models import OutboxItem
 from store.uow import unit_of_work
-from tests.hubspot.helpers import champion_and_peer
-
-
-def _outcome(sandbox: HubSpotSandbox, status: str = "Completed", **extra: object) -> dict[str, object]:
-    company = sandbox.ids("companies")[0]
-    contact = sandbox.ids("contacts")[0]
-    return {
-        "account_crm_id": str(company),
-        "contact_crm_id": str(contact),
-        "subject": "Usage decline: <b>call</b> & review",
-        "body": "Agreed a training plan <!channel>",
-        "status": status,
-        "activity_date": "2026-11-20",
-        "outcome_id": str(uuid.uuid4()),
-        **extra,
-    }
+from tests.hubspot.helpers import champion_and_peer, outcome_payload
 
 
 def _notes_with_key(sandbox: HubSpotSandbox, object_type: str, key: str) -> list[int]:
@@ -41,7 +26,7 @@ def test_completed_outcome_becomes_one_note_on_company_and_contact(
     hubspot_sandbox: HubSpotSandbox, calls: HubSpotCalls
 ) -> None:
     client = HubSpotWriteBack(calls)
-    payload = _outcome(hubspot_sandbox)
+    payload = outcome_payload(hubspot_sandbox)
     key = str(uuid.uuid4())
     first = client.send(OUTCOME_ACTIVITY, payload, key)
     again = client.send(OUTCOME_ACTIVITY, payload, key)
@@ -55,7 +40,8 @@ def test_completed_outcome_becomes_one_note_on_company_and_contact(
 
 def test_open_outcome_becomes_a_task(hubspot_sandbox: HubSpotSandbox, calls: HubSpotCalls) -> None:
     key = str(uuid.uuid4())
-    record = HubSpotWriteBack(calls).send(OUTCOME_ACTIVITY, _outcome(hubspot_sandbox, "Not Started"), key)
+    payload = outcome_payload(hubspot_sandbox, "Not Started")
+    record = HubSpotWriteBack(calls).send(OUTCOME_ACTIVITY, payload, key)
     task = hubspot_sandbox.state.get("tasks", int(record))
     assert task is not None and task.props["hs_task_status"] == "NOT_STARTED"
     assert _notes_with_key(hubspot_sandbox, "notes", key) == []
@@ -67,7 +53,7 @@ def test_a_lost_response_is_retried_without_a_duplicate(
     # HubSpot applies the upsert but the connection drops before the answer arrives: the retry must find it.
     hubspot_sandbox.server.faults.add(Fault(kind="drop", count=1, path="batch/upsert"))
     key = str(uuid.uuid4())
-    record = HubSpotWriteBack(calls).send(OUTCOME_ACTIVITY, _outcome(hubspot_sandbox), key)
+    record = HubSpotWriteBack(calls).send(OUTCOME_ACTIVITY, outcome_payload(hubspot_sandbox), key)
     assert hubspot_sandbox.server.log.count("POST", "notes/batch/upsert") == 2
     assert _notes_with_key(hubspot_sandbox, "notes", key) == [int(record)]
 
@@ -82,14 +68,14 @@ def test_drain_sends_each_item_once_and_parks_refusals(
             idempotency_key=good,
             target="hubspot",
             kind=OUTCOME_ACTIVITY,
-            payload=_outcome(hubspot_sandbox),
+            payload=outcome_payload(hubspot_sandbox),
         )
         outbox_repo.enqueue(
             s,
             idempotency_key=bad,
             target="hubspot",
             kind=OUTCOME_ACTIVITY,
-            payload=_outcome(hubspot_sandbox, account_crm_id="999999999"),
+            payload=outcome_payload(hubspot_sandbox, account_crm_id="999999999"),
         )
     client = HubSpotWriteBack(calls)
     now = datetime.now(UTC)
