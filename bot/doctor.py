@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +12,8 @@ from bot.doctor_currency import currency_verdict, hubspot_currency, salesforce_c
 from bot.settings import Settings
 from store import migrate
 from store.db import make_engine
+
+TIMEOUT_SECONDS = 10.0  # each request to a service: a doctor that hangs tells nothing
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ def check_salesforce(settings: Settings) -> Check:
     from connectors.salesforce.client import connect
 
     try:
-        sf = connect(salesforce_config(settings))
-        sf.session.request("GET", f"{sf.base_url}limits/", headers=sf.headers, timeout=10).raise_for_status()
+        sf = connect(replace(salesforce_config(settings), timeout=TIMEOUT_SECONDS))
+        sf.session.request("GET", f"{sf.base_url}limits/", headers=sf.headers).raise_for_status()
         crm = salesforce_currency(sf)
     except Exception as exc:  # doctor reports every failure as one line; nothing is retried
         return Check("salesforce", False, f"{settings.salesforce_instance_url}: {_one_line(exc)}")
@@ -64,8 +66,8 @@ def check_hubspot(settings: Settings) -> Check:
 
     try:
         client = connect(HubSpotConfig(settings.hubspot_access_token, settings.hubspot_host))
-        client.crm.properties.core_api.get_all(object_type="companies", _request_timeout=10)
-        crm = hubspot_currency(client, settings.hubspot_host)
+        client.crm.properties.core_api.get_all(object_type="companies", _request_timeout=TIMEOUT_SECONDS)
+        crm = hubspot_currency(client, settings.hubspot_host, timeout=TIMEOUT_SECONDS)
     except Exception as exc:  # doctor reports every failure as one line
         return Check("hubspot", False, f"{settings.hubspot_host}: {_one_line(exc)}")
     ok, currency = currency_verdict(crm, settings.currency, "account")

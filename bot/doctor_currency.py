@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+import requests
+
 if TYPE_CHECKING:
     from hubspot import HubSpot
     from simple_salesforce.api import Salesforce, SFType
@@ -53,27 +55,32 @@ def salesforce_currency(sf: Salesforce) -> CrmCurrency:
     )
 
 
-def hubspot_currency(client: HubSpot, host: str) -> CrmCurrency:
+def hubspot_currency(client: HubSpot, host: str, *, timeout: float) -> CrmCurrency:
     """The account's company currency; multi-currency when it has exchange rates to other currencies."""
-    company, refused = _hubspot_get(client, host, "/settings/v3/currencies/company-currency")
+    company, refused = _hubspot_get(client, host, "/settings/v3/currencies/company-currency", timeout)
     if refused:
         return CrmCurrency(None, unreadable=refused)
     value = company.get("id") or company.get("currencyCode")
     code = str(value).upper() if value else None
     if code is None:
         return CrmCurrency(None, unreadable="the answer names no company currency")
-    rates, refused = _hubspot_get(client, host, "/settings/v3/currencies/exchange-rates/current")
+    rates, refused = _hubspot_get(client, host, "/settings/v3/currencies/exchange-rates/current", timeout)
     if refused:
         return CrmCurrency(code, unreadable=refused)
     others = sorted({str(r["fromCurrencyCode"]) for r in rates.get("results", [])} - {code})
     return CrmCurrency(code, tuple(others), multi=bool(others))
 
 
-def _hubspot_get(client: HubSpot, host: str, path: str) -> tuple[dict[str, Any], str]:
+def _hubspot_get(client: HubSpot, host: str, path: str, timeout: float) -> tuple[dict[str, Any], str]:
     """(body, "") on success; ({}, why) when the token may not read it; raises on any other failure.
 
-    The SDK's generic request takes the address from `base_url`, not from the client's `host`."""
-    response = client.api_request({"method": "GET", "path": path, "base_url": host.rstrip("/")})
+    The SDK has no typed API for the currencies, and its generic `api_request` sends no timeout (and
+    prints its errors), so this is a plain request with the client's token."""
+    response = requests.get(
+        f"{host.rstrip('/')}{path}",
+        headers={"Authorization": f"Bearer {client.access_token}", "Accept": "application/json"},
+        timeout=timeout,
+    )
     if response.status_code in (401, 403):
         try:
             body = response.json()

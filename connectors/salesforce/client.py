@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 from pydantic import SecretStr
+from requests.adapters import HTTPAdapter
+from requests.models import PreparedRequest, Response
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
@@ -34,12 +37,31 @@ class SalesforceConfig:
     timeout: float = 30.0
 
 
-def http_session(ca_file: Path | None) -> requests.Session:
-    """A requests session that trusts `ca_file` (the sandbox's CA) and ignores proxy variables."""
+class _DefaultTimeout(HTTPAdapter):
+    """Gives a request sent without a timeout this one. Some simple-salesforce calls take none (an
+    sObject's describe), and requests then waits for an answer forever."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, *args, **kwargs)
+
+
+def http_session(ca_file: Path | None, timeout: float | None = None) -> requests.Session:
+    """A requests session that trusts `ca_file` (the sandbox's CA) and ignores proxy variables; with
+    `timeout`, every request it sends without one waits that many seconds at most."""
     session = requests.Session()
     session.trust_env = False
     if ca_file is not None:
         session.verify = str(ca_file)
+    if timeout is not None:
+        adapter = _DefaultTimeout(timeout)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
     return session
 
 
@@ -97,7 +119,7 @@ def connect(config: SalesforceConfig, *, fresh_token: bool = False) -> Salesforc
     """A client for `config`. With `fresh_token` (the session expired), a configured connected app gets
     a new access token, or else a configured username and password sign in again: the configured
     session id is what expired."""
-    session = http_session(config.ca_file)
+    session = http_session(config.ca_file, config.timeout)
     can_mint = bool(config.instance_url and config.consumer_key and config.consumer_secret)
     can_login = bool(config.username and config.password)
     if config.instance_url and (can_mint and (fresh_token or not config.session_id)):

@@ -3,10 +3,15 @@ CURRENCY must be the CRMs' own currency."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import pytest
+
+from bot import doctor
 from bot.doctor import Check, check_hubspot, check_salesforce, run_checks
 from bot.settings import load_settings
+from sandbox.httpbase import Fault
 from sandbox.running import running, settings_values
 from store.db import make_engine
 from store.migrate import upgrade
@@ -83,3 +88,23 @@ def test_doctor_passes_but_says_so_when_the_token_may_not_read_the_currency(tmp_
         "settings.currencies.read scope), so CURRENCY=USD is unchecked"
     )
     assert env.hubspot.server.log.count("GET", "/settings/v3/currencies/company-currency", status=403) == 1
+
+
+def test_a_crm_that_never_answers_fails_its_check_within_the_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each check's requests carry the doctor's timeout, the currency reads included: the Salesforce
+    describe (simple-salesforce sends it without one) and the HubSpot Settings API."""
+    monkeypatch.setattr(doctor, "TIMEOUT_SECONDS", 0.5)
+    with running(accounts=4, state_dir=tmp_path) as env:
+        loaded = load_settings(
+            database_url="sqlite://",
+            **settings_values(salesforce=env.salesforce.info(), hubspot=env.hubspot.info()),
+        )
+        env.salesforce.server.faults.add(Fault(kind="delay", seconds=3.0, count=1, path="Account/describe"))
+        env.hubspot.server.faults.add(Fault(kind="delay", seconds=3.0, count=1, path="currencies"))
+        started = time.monotonic()
+        checks = {c.name: c for c in (check_salesforce(loaded), check_hubspot(loaded))}
+        assert time.monotonic() - started < 2.5
+    assert not checks["salesforce"].ok and "timed out" in checks["salesforce"].message, checks
+    assert not checks["hubspot"].ok and "timed out" in checks["hubspot"].message, checks
