@@ -163,7 +163,12 @@ def crm_connections(settings: Settings, engine: Engine) -> list[CrmConnection]:
         mapping = load_mapping(settings.salesforce_mapping_file)
 
         def sync_sf(full: bool) -> list[RunResult]:
-            streams = build_streams(api, mapping, records_per_commit=settings.salesforce_records_per_commit)
+            streams = build_streams(
+                api,
+                mapping,
+                records_per_commit=settings.salesforce_records_per_commit,
+                currency=settings.currency,
+            )
             return sync_salesforce(engine, streams, full=full)
 
         connections.append(CrmConnection("salesforce", sync_sf, SalesforceWriteBack(api)))

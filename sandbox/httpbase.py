@@ -228,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, response: Response, drop: bool = False) -> None:
         try:
             self._write(response, drop)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (its timeout)
+        except OSError:  # the client went away (gave up waiting, dropped the connection)
             self.close_connection = True
 
     def _write(self, response: Response, drop: bool) -> None:

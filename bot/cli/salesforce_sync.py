@@ -55,7 +55,10 @@ def run(full: bool, *, allow_mass_delete: bool = False) -> None:
             raise ConfigError(str(exc)) from None
     engine = engine_for(settings)
     streams = build_streams(
-        SalesforceApi(config), mapping, records_per_commit=settings.salesforce_records_per_commit
+        SalesforceApi(config),
+        mapping,
+        records_per_commit=settings.salesforce_records_per_commit,
+        currency=settings.currency,
     )
     columns = (
         TextColumn("{task.description:<24}"),

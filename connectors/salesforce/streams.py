@@ -11,7 +11,9 @@ highest SystemModstamp seen so far, committed with the page's rows by the runner
 from the last committed page. The next run starts `overlap` before the cursor to catch writes that
 committed late in Salesforce; re-reading a record is harmless because every write is an upsert.
 
-A cursor Salesforce releases mid-query is dealt with in `connectors.salesforce.requery`.
+A cursor Salesforce releases mid-query is dealt with in `connectors.salesforce.requery`. In a
+multi-currency org, the streams that hold amounts (Account, Opportunity) also read each record's
+CurrencyIsoCode and store its amounts in the store currency (`connectors.salesforce.currency`).
 
 Deleted records mark their store row `is_deleted`. An OpportunityContactRole is a spell of a stakeholder
 role (valid_from/valid_to) kept under the record's Id (`crm_id`, part of the spell's key): a contact who
@@ -31,10 +33,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import Engine, select
 
 from connectors.errors import ConfigurationError
 from connectors.salesforce.api import SalesforceApi
+from connectors.salesforce.currency import CURRENCY_FIELD, MONEY_COLUMNS, MoneyConverter, read_converter
 from connectors.salesforce.mapping import (
     SOURCE,
     EntityMapping,
@@ -44,13 +48,14 @@ from connectors.salesforce.mapping import (
     load_mapping,
 )
 from connectors.salesforce.requery import parse_stamp, read_to_end, soql_literal
-from connectors.sync import Page, RunResult, TableWrite, merge_pages, run_streams
+from connectors.sync import Page, Rejection, RunResult, TableWrite, merge_pages, run_streams
 from store import keys
 from store.base import Base
 from store.id_sets import in_ids
 from store.models import STAKEHOLDER_ROLE_KEY, Account, Contact, Deal, StakeholderRole, Ticket
 from store.sweep import LIMIT_FRACTION, SweepResult, close_unseen_spells, sweep_unseen
 
+log = structlog.get_logger(__name__)
 STREAM_ORDER = ("Account", "Contact", "Opportunity", "OpportunityContactRole", "Case")
 _ENTITY = {
     "Account": ("account", Account, keys.account_key),
@@ -76,6 +81,7 @@ class SObjectStream:
     source: str = SOURCE
     records_per_commit: int = 10_000  # Salesforce pages (2,000 records) written per transaction, merged
     engine: Engine | None = None  # the store, read for the open role spells (`sync_salesforce` sets it)
+    currency: str = "USD"  # the store currency (CURRENCY): a multi-currency org's amounts convert to it
 
     def reconcile(
         self, engine: Engine, *, before: datetime, keep: set[str], limit_fraction: float | None
@@ -96,27 +102,38 @@ class SObjectStream:
         self.mapper = RecordMapper(self.mapping)
         self.expected: int | None = None  # totalSize of the running query, once its first page arrived
         self.seen: set[str] = set()  # contact roles: every record Id the running full run has read
+        mapped = {f.column: f.sf_field for f in self.mapping.fields}
+        self.money_fields = {c: mapped[c] for c in MONEY_COLUMNS.get(self.mapping.entity, ()) if c in mapped}
+        self.money: MoneyConverter | None = None  # set when a run starts in a multi-currency org
 
     def soql(self, since: str | None) -> str:
         return self._soql(soql_literal(parse_stamp(since) - self.overlap) if since else None)
 
     def _soql(self, low: str | None) -> str:
         where = f" WHERE SystemModstamp >= {low}" if low else ""
-        return (
-            f"SELECT {', '.join(self.mapper.soql_fields())} FROM {self.mapping.sobject}{where} "
-            "ORDER BY SystemModstamp, Id"
-        )
+        fields = self.mapper.soql_fields()
+        if self.money is not None and CURRENCY_FIELD not in fields:
+            fields = [*fields, CURRENCY_FIELD]
+        return f"SELECT {', '.join(fields)} FROM {self.mapping.sobject}{where} ORDER BY SystemModstamp, Id"
 
     def _expect(self, total: int) -> None:
         self.expected = total
 
     def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
         since: str | None = None if full else cursor.get("system_modstamp")
-        high = since or ""
         requests_before = self.api.requests_made
         group: list[Page] = []
         track = full and self.key is None
         self.seen = set()
+        rates: dict[str, str] | None = None
+        if self.money_fields:  # the org's currencies and rates, as they are now
+            self.money = read_converter(self.api, self.currency)
+            rates = self.money.fingerprint() if self.money else None
+            if since and cursor.get("rates") != rates:
+                # the records were stored at other rates, or in another CURRENCY: read them all again
+                log.info("salesforce.rates_changed", stream=self.name, rates=rates)
+                since = None
+        high = since or ""
         try:
             read = read_to_end(self.api, self.soql(since), self._soql, name=self.name, on_total=self._expect)
             for records in read:
@@ -125,6 +142,8 @@ class SObjectStream:
                 page = self._page(records)
                 high = max([high, *(r["SystemModstamp"] for r in records)])
                 page.cursor = {"system_modstamp": high} if high else {}
+                if rates is not None:
+                    page.cursor["rates"] = rates
                 page.requests_made = self.api.requests_made - requests_before
                 requests_before = self.api.requests_made
                 group.append(page)
@@ -162,6 +181,8 @@ class SObjectStream:
                 }
             )
         page.writes.extend(_parent_stubs(parents, now))
+        if self.money is not None:
+            page.rejected.extend(self._convert(rows, records))
         if self.key is None:
             spells = self._spells(read, rows, records)
             page.writes.append(TableWrite(self.model, _dedupe_roles(spells), ROLE_CONFLICT, ("valid_to",)))
@@ -177,8 +198,34 @@ class SObjectStream:
                     is_deleted=False,
                     synced_at=now,
                 )
+            if self.model is Account:
+                for row in rows:
+                    row["currency"] = self.currency  # the currency its stored amounts are in
             page.writes.append(TableWrite(self.model, rows))
         return page
+
+    def _convert(self, rows: list[dict[str, Any]], records: list[dict[str, Any]]) -> list[Rejection]:
+        """Amounts in the store currency, in place; an amount in a currency without a rate is stored
+        empty and reported (the record is kept)."""
+        money, sobject = self.money, self.mapping.sobject
+        assert money is not None
+        rejected = []
+        for row, record in zip(rows, records, strict=True):
+            code = record.get(CURRENCY_FIELD)
+            for column, sf_field in self.money_fields.items():
+                amount = row.get(column)
+                if amount is None:
+                    continue
+                try:
+                    row[column] = money.convert(amount, code)
+                except KeyError:
+                    row[column] = None
+                    reason = (
+                        f"{sobject}.{sf_field}: kept in {code!r}, a currency this org has no conversion "
+                        f"rate for; stored empty"
+                    )
+                    rejected.append(Rejection(record["Id"], reason, sf_field))
+        return rejected
 
     def _spells(
         self, read: list[dict[str, Any]], rows: list[dict[str, Any]], records: list[dict[str, Any]]
@@ -294,14 +341,23 @@ def build_streams(
     *,
     overlap: timedelta = timedelta(minutes=5),
     records_per_commit: int = 10_000,
+    currency: str = "USD",
 ) -> list[SObjectStream]:
+    """The streams in STREAM_ORDER; `currency` is the store currency (CURRENCY) amounts are kept in."""
     mapping = mapping or load_mapping()
     out = []
     for name in STREAM_ORDER:
         entity, model, key = _ENTITY[name]
         out.append(
             SObjectStream(
-                name, api, mapping[entity], model, key, overlap, records_per_commit=records_per_commit
+                name,
+                api,
+                mapping[entity],
+                model,
+                key,
+                overlap,
+                records_per_commit=records_per_commit,
+                currency=currency,
             )
         )
     return out

@@ -135,6 +135,15 @@ class SalesforceSandbox:
                 dict(r) for r in self.state.records[sobject].values() if include_deleted or not r["IsDeleted"]
             ]
 
+    def set_conversion_rate(self, code: str, rate: float) -> None:
+        """A multi-currency org's admin sets a new rate for `code` (Setup > Manage Currencies); the
+        org's records stay as they are."""
+        with self.state.lock:
+            found = [r for r in self.state.records["CurrencyType"].values() if r["IsoCode"] == code]
+            if not found:
+                raise KeyError(f"the org has no currency {code}")
+            found[0]["ConversionRate"] = rate
+
     def advance_clock(self, seconds: float) -> None:
         self.server.clock.advance(timedelta(seconds=seconds))
 

@@ -19,6 +19,7 @@ KEY_PREFIXES = {
     "Task": "00T",
     "User": "005",
     "Organization": "00D",
+    "CurrencyType": "02c",
 }
 QUERY_LOCATOR_PREFIX = "01g"
 

@@ -2,7 +2,10 @@
 
 Organization is read-only and holds one record: the org itself, with the currency it keeps amounts in
 (`DefaultCurrencyIsoCode`). A multi-currency org (`org_schema(multi_currency=True)`) also has a
-`CurrencyIsoCode` on each object that holds amounts: every record keeps its amounts in its own currency.
+`CurrencyIsoCode` on each object that holds amounts: every record keeps its amounts in its own currency;
+and a read-only CurrencyType with one record per currency and its conversion rate (`sandbox.salesforce.org`).
+A single-currency org has no CurrencyType: a query of it is refused with INVALID_TYPE, as Salesforce
+refuses it.
 
 Picklists are unrestricted, as most standard Salesforce picklists are: the API accepts any value, and
 describe lists the values the org has defined. That is exactly why a connector must report values it does
@@ -186,19 +189,44 @@ SCHEMA: dict[str, SObjectDef] = {
 MULTI_CURRENCY_OBJECTS = ("Account", "Opportunity")
 
 
+def org_currencies(currency: str) -> tuple[str, ...]:
+    """A multi-currency org's active currencies, its own (corporate) currency first."""
+    return tuple(dict.fromkeys((currency, "EUR", "GBP", "USD")))
+
+
 def org_schema(currency: str, multi_currency: bool) -> dict[str, SObjectDef]:
     """SCHEMA as one org has it: a multi-currency org adds `CurrencyIsoCode` (a picklist of its active
-    currencies, the org's own first) to the objects that hold amounts; a single-currency org is SCHEMA."""
+    currencies, the org's own first) to the objects that hold amounts, and the CurrencyType object; a
+    single-currency org is SCHEMA."""
     if not multi_currency:
         return SCHEMA
-    codes = tuple(dict.fromkeys((currency, "EUR", "GBP", "USD")))
+    codes = org_currencies(currency)
     currency_field = FieldDef("CurrencyIsoCode", "picklist", picklist=codes, required=True)
-    return {
+    schema = {
         name: replace(obj, fields={**obj.fields, currency_field.name: currency_field})
         if name in MULTI_CURRENCY_OBJECTS
         else obj
         for name, obj in SCHEMA.items()
     }
+    schema["CurrencyType"] = SObjectDef(
+        "CurrencyType",
+        {
+            f.name: f
+            for f in (
+                FieldDef("Id", "id", writable=False),
+                FieldDef("IsoCode", "picklist", picklist=codes, writable=False),
+                FieldDef("ConversionRate", "double", writable=False),
+                FieldDef("DecimalPlaces", "double", writable=False),
+                FieldDef("IsActive", "boolean", writable=False),
+                FieldDef("IsCorporate", "boolean", writable=False),
+                FieldDef("CreatedDate", "datetime", writable=False),
+                FieldDef("LastModifiedDate", "datetime", writable=False),
+                FieldDef("SystemModstamp", "datetime", writable=False),
+            )
+        },
+        read_only=True,
+    )
+    return schema
 
 
 def describe(obj: SObjectDef, version: str) -> dict[str, Any]:

@@ -8,7 +8,8 @@ queryAll returns) and cascades from Account to its Contacts, Opportunities and C
 and Opportunities to their contact roles, as Salesforce does.
 
 The org's currency settings (`currency`, `multi_currency`) are given at start-up, like its limits: the
-read-only Organization record is built from them and never stored, and a multi-currency org's schema
+read-only Organization record (and a multi-currency org's CurrencyType records, `sandbox.salesforce.org`)
+are built from them and never stored, and a multi-currency org's schema
 (`org_schema`) gives Account and Opportunity a `CurrencyIsoCode`, which defaults to the org's currency.
 """
 
@@ -26,8 +27,9 @@ from typing import Any
 from sandbox.httpbase import Clock
 from sandbox.salesforce import soql
 from sandbox.salesforce.coerce import SfError, coerce
-from sandbox.salesforce.ids import KEY_PREFIXES, make_id, to_18
+from sandbox.salesforce.ids import make_id, to_18
 from sandbox.salesforce.locks import RowLocks
+from sandbox.salesforce.org import org_records
 from sandbox.salesforce.schema import SObjectDef, org_schema
 
 _CASCADE = {
@@ -35,8 +37,6 @@ _CASCADE = {
     "Contact": (("OpportunityContactRole", "ContactId"),),
     "Opportunity": (("OpportunityContactRole", "OpportunityId"),),
 }
-ORGANIZATION_ID = make_id(KEY_PREFIXES["Organization"], 1)
-_ORG_CREATED = "2020-01-06T09:00:00.000+0000"
 
 
 class OrgState:
@@ -73,17 +73,7 @@ class OrgState:
             if "CurrencyIsoCode" in obj.fields:
                 for record in self.records[sobj].values():
                     record.setdefault("CurrencyIsoCode", currency)
-        self.records["Organization"] = {
-            ORGANIZATION_ID: {
-                "Id": ORGANIZATION_ID,
-                "IsDeleted": False,
-                "Name": "Retainer Sandbox",
-                "DefaultCurrencyIsoCode": currency,
-                "CreatedDate": _ORG_CREATED,
-                "LastModifiedDate": _ORG_CREATED,
-                "SystemModstamp": _ORG_CREATED,
-            }
-        }
+        self.records.update(org_records(currency, multi_currency))
 
     def sobject(self, name: str) -> SObjectDef:
         for key, obj in self.schema.items():

@@ -114,7 +114,7 @@ def test_bad_requests_are_rejected_not_retried(sf_sandbox: SalesforceSandbox, ap
 def test_rate_limit_mid_sync_stops_as_partial_and_the_next_run_resumes(
     engine: Engine, sf_sandbox: SalesforceSandbox, api: SalesforceApi
 ) -> None:
-    sf_sandbox.set_daily_limit(sf_sandbox.api_usage() + 2)  # Account (1 page) + 1 page of Contacts
+    sf_sandbox.set_daily_limit(sf_sandbox.api_usage() + 3)  # Account (rates, 1 page) + 1 page of Contacts
     first = sync_salesforce(engine, build_streams(api))
     assert [r.status for r in first] == ["ok", "partial"]
     assert first[1].errors[-1]["kind"] == "rate_limited"
