@@ -9,7 +9,9 @@ Besides the API, `HubSpotSandbox` has the helpers tests use to act as a HubSpot 
 archive, relabel) and to change the portal's limits.
 
 `currency` is the account's company currency; `exchange_rates` ({"EUR": 1.08}: one unit of EUR is worth
-1.08 of it) makes it a multi-currency account with those other currencies.
+1.08 of it) makes it a multi-currency account with those other currencies. A deal's `deal_currency_code`
+(its `amount` is in that currency) takes the account's currencies as options; in a multi-currency
+account every deal has one, the company currency unless created with another.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 from sandbox.httpbase import Clock, Request, Response, SandboxServer
 from sandbox.hubspot.app import HubSpotApp
 from sandbox.hubspot.load import ROLE_LABEL_TYPE, load_accounts
-from sandbox.hubspot.objects_api import validate_properties
+from sandbox.hubspot.objects_api import validate_properties, with_defaults
 from sandbox.hubspot.schema import association_type, inverse
 from sandbox.hubspot.state import Rec, State
 from sandbox.portfolio_records import PAccount
@@ -87,11 +89,16 @@ class HubSpotSandbox:
         return out
 
     def create(self, object_type: str, properties: dict[str, Any]) -> int:
-        return self.state.create(object_type, validate_properties(object_type, properties), self.now_ms()).id
+        currencies = self.app.currencies.codes()
+        props = with_defaults(
+            object_type, validate_properties(object_type, properties, currencies), currencies
+        )
+        return self.state.create(object_type, props, self.now_ms()).id
 
     def update(self, object_type: str, object_id: int, properties: dict[str, Any]) -> None:
         """Edit a record the way a HubSpot user does (values validated like the API validates them)."""
-        self.state.update(object_type, object_id, validate_properties(object_type, properties), self.now_ms())
+        props = validate_properties(object_type, properties, self.app.currencies.codes())
+        self.state.update(object_type, object_id, props, self.now_ms())
 
     def update_raw(self, object_type: str, object_id: int, properties: dict[str, Any]) -> None:
         """Write values as they are (e.g. a picklist value an admin has since removed from the options)."""
@@ -173,8 +180,10 @@ def start_hubspot(
         if not token_file.exists():
             token_file.write_text(f"pat-na1-{secrets.token_hex(16)}")
         access_token = token_file.read_text().strip()
+    multi_currency = any(code != currency for code in exchange_rates or {})
     if accounts is not None and state.is_empty():
-        load_accounts(state, accounts, with_tickets=with_tickets)
+        deal_currency = currency if multi_currency else None
+        load_accounts(state, accounts, with_tickets=with_tickets, deal_currency=deal_currency)
     clock = clock or Clock()
     app = HubSpotApp(state, clock, access_token, rate_limit, search_rate, currency, exchange_rates)
     server = SandboxServer(app, port=port, clock=clock, fault_seed=fault_seed).start()

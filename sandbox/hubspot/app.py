@@ -46,9 +46,9 @@ class HubSpotApp:
         self.search_limit = RollingLimit(search_rate, 1.0)
         self.search_cap = DEFAULT_CAP
         self.daily_used = 0
-        self.objects = ObjectsApi(state, self.now_ms, lambda: self.search_cap)
-        self.associations = AssociationsApi(state, self.now_ms)
         self.currencies = CurrenciesApi(currency, exchange_rates or {}, self.now_ms())
+        self.objects = ObjectsApi(state, self.now_ms, lambda: self.search_cap, self.currencies.codes())
+        self.associations = AssociationsApi(state, self.now_ms)
 
     def now_ms(self) -> int:
         return to_ms(self.clock.now())
@@ -126,7 +126,7 @@ class HubSpotApp:
         if parts[:3] == ["crm", "v4", "associations"] and len(parts) >= 6:
             return self.associations.handle_pair(request, parts[3:])
         if parts[:3] == ["crm", "v3", "properties"] and len(parts) >= 4:
-            return properties_response(request, parts[3:])
+            return properties_response(request, parts[3:], self.currencies.codes())
         if parts[:3] == ["settings", "v3", "currencies"]:
             return self.currencies.handle(request, parts[3:])
         raise ApiError(404, "OBJECT_NOT_FOUND", f"No route for {request.method} {request.path}")

@@ -9,7 +9,14 @@ from typing import Any
 from sandbox.httpbase import Request, Response
 from sandbox.hubspot.objects_api import ApiError
 from sandbox.hubspot.records import SINGULAR, standard_error
-from sandbox.hubspot.schema import OBJECT_TYPE_IDS, PROPERTIES, Prop, association_type, inverse, labels
+from sandbox.hubspot.schema import (
+    OBJECT_TYPE_IDS,
+    Prop,
+    account_props,
+    association_type,
+    inverse,
+    labels,
+)
 from sandbox.hubspot.state import State, iso_ms
 
 MAX_ASSOC_BATCH = 1_000
@@ -212,14 +219,15 @@ def property_json(object_type: str, p: Prop) -> dict[str, Any]:
     }
 
 
-def properties_response(request: Request, parts: list[str]) -> Response:
-    """/crm/v3/properties/{type}[/{name}]"""
+def properties_response(request: Request, parts: list[str], currencies: tuple[str, ...]) -> Response:
+    """/crm/v3/properties/{type}[/{name}]; `currencies`: the account's (a deal's currency options)."""
     object_type = _object_type(parts[0])
     if request.method != "GET":
         raise ApiError(405, "VALIDATION_ERROR", "the sandbox portal's properties are read-only")
+    props = account_props(object_type, currencies)
     if len(parts) == 1:
-        return Response(200, {"results": [property_json(object_type, p) for p in PROPERTIES[object_type]]})
-    for p in PROPERTIES[object_type]:
+        return Response(200, {"results": [property_json(object_type, p) for p in props]})
+    for p in props:
         if p.name == parts[1]:
             return Response(200, property_json(object_type, p))
     raise ApiError(404, "OBJECT_NOT_FOUND", f"Property {parts[1]!r} does not exist")

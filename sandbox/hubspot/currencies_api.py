@@ -28,6 +28,10 @@ class CurrenciesApi:
         self.created_ms = created_ms
         self.missing_scopes: set[str] = set()
 
+    def codes(self) -> tuple[str, ...]:
+        """The account's currencies, the company currency first: the options of a deal's currency."""
+        return (self.currency, *(c for c, _ in self._others()))
+
     def handle(self, request: Request, parts: list[str]) -> Response:
         """`parts`: the path after /settings/v3/currencies."""
         if request.method != "GET":

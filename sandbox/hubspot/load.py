@@ -63,22 +63,28 @@ def _links(
 
 
 def load_accounts(
-    state: State, accounts: Iterable[PAccount], *, batch: int = 2000, with_tickets: bool = True
+    state: State,
+    accounts: Iterable[PAccount],
+    *,
+    batch: int = 2000,
+    with_tickets: bool = True,
+    deal_currency: str | None = None,
 ) -> int:
-    """Load accounts in batches; returns how many were loaded."""
+    """Load accounts in batches; returns how many were loaded. `deal_currency`: every deal's
+    `deal_currency_code` (a multi-currency account's deals each name their currency)."""
     chunk: list[PAccount] = []
     loaded = 0
     for acc in accounts:
         chunk.append(acc)
         if len(chunk) >= batch:
-            loaded += _load_chunk(state, chunk, with_tickets)
+            loaded += _load_chunk(state, chunk, with_tickets, deal_currency)
             chunk = []
     if chunk:
-        loaded += _load_chunk(state, chunk, with_tickets)
+        loaded += _load_chunk(state, chunk, with_tickets, deal_currency)
     return loaded
 
 
-def _load_chunk(state: State, accounts: list[PAccount], with_tickets: bool) -> int:
+def _load_chunk(state: State, accounts: list[PAccount], with_tickets: bool, deal_currency: str | None) -> int:
     company_ids = state.insert_many(
         "companies",
         [
@@ -132,6 +138,7 @@ def _load_chunk(state: State, accounts: list[PAccount], with_tickets: bool) -> i
                     "pipeline": "default",
                     "amount": f"{d.amount:.2f}",
                     "closedate": _midnight_iso(d.close_date),
+                    **({"deal_currency_code": deal_currency} if deal_currency else {}),
                 },
                 created[d.account_key],
                 modified[d.account_key],

@@ -1,5 +1,9 @@
 """CRM v3 object endpoints: list, get (by id or idProperty), create, update, archive, batch
-read/create/update/upsert/archive and search, for companies, contacts, deals, tickets, notes, tasks."""
+read/create/update/upsert/archive and search, for companies, contacts, deals, tickets, notes, tasks.
+
+`currencies` are the account's currencies, the company currency first: the options of a deal's
+`deal_currency_code`. In a multi-currency account a deal created without one is in the company currency.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 from sandbox.httpbase import Request, Response
 from sandbox.hubspot import search as search_mod
 from sandbox.hubspot.records import SINGULAR, object_json, requested, standard_error, v3_association_name
-from sandbox.hubspot.schema import association_type, inverse, prop
+from sandbox.hubspot.schema import CURRENCY_PROPERTY, association_type, inverse, prop
 from sandbox.hubspot.state import Conflict, Rec, State, iso_ms
 
 MAX_LIST = 100
@@ -29,12 +33,12 @@ def _bad(message: str, **more: Any) -> ApiError:
     return ApiError(400, "VALIDATION_ERROR", message, **more)
 
 
-def validate_properties(object_type: str, props: Any) -> dict[str, str | None]:
+def validate_properties(object_type: str, props: Any, currencies: tuple[str, ...]) -> dict[str, str | None]:
     if not isinstance(props, dict):
         raise _bad("properties must be an object of property name -> value")
     out: dict[str, str | None] = {}
     for name, value in props.items():
-        p = prop(object_type, name)
+        p = prop(object_type, name, currencies)
         if p is None:
             raise _bad(f'Property "{name}" does not exist', errorType="PROPERTY_DOESNT_EXIST")
         if name in _READ_ONLY:
@@ -57,11 +61,28 @@ def validate_properties(object_type: str, props: Any) -> dict[str, str | None]:
     return out
 
 
+def with_defaults(
+    object_type: str, props: dict[str, str | None], currencies: tuple[str, ...]
+) -> dict[str, str | None]:
+    """A new record's properties with the values HubSpot fills in: a multi-currency account's deal that
+    names no currency is in the company currency."""
+    if object_type == "deals" and len(currencies) > 1 and not props.get(CURRENCY_PROPERTY):
+        return {**props, CURRENCY_PROPERTY: currencies[0]}
+    return props
+
+
 class ObjectsApi:
-    def __init__(self, state: State, now_ms: Callable[[], int], search_cap: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        state: State,
+        now_ms: Callable[[], int],
+        search_cap: Callable[[], int],
+        currencies: tuple[str, ...] = ("USD",),
+    ) -> None:
         self.state = state
         self.now_ms = now_ms
         self.search_cap = search_cap
+        self.currencies = currencies
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -101,7 +122,11 @@ class ObjectsApi:
         self.state.associate_many(links)
 
     def _create(self, object_type: str, body: dict[str, Any]) -> Rec:
-        props = validate_properties(object_type, body.get("properties") or {})
+        props = with_defaults(
+            object_type,
+            validate_properties(object_type, body.get("properties") or {}, self.currencies),
+            self.currencies,
+        )
         # A create with an invalid association creates nothing.
         with self.state.lock:
             try:
@@ -116,7 +141,7 @@ class ObjectsApi:
         return rec
 
     def _update(self, rec: Rec, props_in: Any) -> Rec:
-        props = validate_properties(rec.type, props_in)
+        props = validate_properties(rec.type, props_in, self.currencies)
         try:
             updated = self.state.update(rec.type, rec.id, props, self.now_ms())
         except Conflict as exc:
@@ -254,7 +279,9 @@ class ObjectsApi:
                     self.state.archive(object_type, int(item["id"]), self.now_ms())
             return Response(204)
         # Writes validate every input first, so a bad input changes nothing.
-        checked = [validate_properties(object_type, item.get("properties") or {}) for item in inputs]
+        checked = [
+            validate_properties(object_type, item.get("properties") or {}, self.currencies) for item in inputs
+        ]
         if action == "create":
             recs = [self._create(object_type, item) for item in inputs]
             return self._batch_response(201, [object_json(r, list(r.props)) for r in recs], [], started)

@@ -3,7 +3,7 @@ types with labels. Values are HubSpot's internal values; they are case-sensitive
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 OBJECT_TYPES = ("companies", "contacts", "deals", "tickets", "notes", "tasks")
 
@@ -63,6 +63,9 @@ TICKET_STAGES = ("1", "2", "3", "4")
 TICKET_PRIORITIES = ("LOW", "MEDIUM", "HIGH", "URGENT")
 TASK_STATUSES = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED")
 
+# A deal's currency (ISO code): `amount` is in it. Its options are the account's currencies.
+CURRENCY_PROPERTY = "deal_currency_code"
+
 _COMMON = (
     Prop("hs_object_id", "number", "number"),
     Prop("createdate", "datetime", "date"),
@@ -100,6 +103,8 @@ PROPERTIES: dict[str, tuple[Prop, ...]] = {
         Prop("pipeline"),
         Prop("amount", "number", "number"),
         Prop("closedate", "datetime", "date"),
+        # The deal's currency: its options are the account's currencies (see `account_props`).
+        Prop(CURRENCY_PROPERTY, "enumeration", "select", label="Currency"),
     ),
     "tickets": (
         *_COMMON,
@@ -135,11 +140,23 @@ DEFAULT_PROPERTIES = {
 }
 
 
-def prop(object_type: str, name: str) -> Prop | None:
+def _in_account(p: Prop, currencies: tuple[str, ...]) -> Prop:
+    if p.name != CURRENCY_PROPERTY:
+        return p
+    return replace(p, options=currencies, option_labels={c: c for c in currencies})
+
+
+def prop(object_type: str, name: str, currencies: tuple[str, ...] = ()) -> Prop | None:
+    """A property of the portal; `currencies` (the account's) are the options of a deal's currency."""
     for p in PROPERTIES[object_type]:
         if p.name == name:
-            return p
+            return _in_account(p, currencies)
     return None
+
+
+def account_props(object_type: str, currencies: tuple[str, ...]) -> tuple[Prop, ...]:
+    """The properties of `object_type` as an account with `currencies` lists them."""
+    return tuple(_in_account(p, currencies) for p in PROPERTIES[object_type])
 
 
 @dataclass(frozen=True)
