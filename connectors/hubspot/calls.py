@@ -6,6 +6,10 @@ Every request carries a timeout (`timeout`, seconds for the whole request): the 
 own, so a connection HubSpot stops answering would otherwise hold the sync forever. A timed-out call
 is a transient failure, retried like a 5xx.
 
+The Settings API (the account's currencies) has no typed API in the SDK, and its generic `api_request`
+sends no timeout and prints its errors: `get_json` is a plain `requests` GET with the client's token that
+takes the same path as every SDK call.
+
 Retrying is safe for every call here: reads are idempotent, and the only writes are batch upserts keyed
 by a unique property, association PUTs and label archives, which all converge to the same state however
 often they are repeated.
@@ -16,19 +20,22 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
 
+import requests
 import structlog
 from hubspot import HubSpot
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from connectors.errors import RateLimited, TransientError
-from connectors.hubspot.errors import NETWORK_ERRORS, SDK_ERRORS, translate
+from connectors.hubspot.errors import NETWORK_ERRORS, SDK_ERRORS, HttpError, translate
 from connectors.hubspot.throttle import RateBudget
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0  # seconds per request, connecting and reading the whole answer included
+DEFAULT_HOST = "https://api.hubapi.com"
 
 OBJECT_APIS = {
     "companies": ("companies",),
@@ -78,6 +85,8 @@ class HubSpotCalls:
             interval_header=None,
         )
         self.stats = CallStats()
+        self._host = str(client.config.get("host") or DEFAULT_HOST).rstrip("/")
+        self._client = client
         # The SDK builds a new ApiClient on every attribute access: build each API object once.
         self._basic: dict[str, Any] = {}
         self._batch: dict[str, Any] = {}
@@ -137,6 +146,34 @@ class HubSpotCalls:
 
     def _count_retry(self) -> None:
         self.stats.retries += 1
+
+    # -- plain requests (APIs the SDK has no typed client for) ---------------------------------------
+
+    def get_json(self, kind: str, path: str) -> Any:
+        """GET `path` (e.g. "/settings/v3/currencies/company-currency") and return its JSON answer;
+        numbers with a fraction come back as `Decimal`, so exchange rates keep the digits HubSpot sent."""
+        return self.call(kind, self._get, path)
+
+    def _get(self, path: str, *, _request_timeout: float) -> tuple[Any, int, dict[str, str]]:
+        """One GET in the SDK's `*_with_http_info` shape: (data, status, headers), or the exceptions
+        `translate` knows (an error answer as `HttpError`, a network failure as the built-in one)."""
+        try:
+            response = requests.get(
+                f"{self._host}{path}",
+                headers={
+                    "Authorization": f"Bearer {self._client.access_token}",
+                    "Accept": "application/json",
+                },
+                timeout=_request_timeout,
+            )
+            headers = dict(response.headers)
+            if response.status_code >= 400:
+                raise HttpError(response.status_code, response.reason or "", response.text, headers)
+            return response.json(parse_float=Decimal), response.status_code, headers
+        except requests.Timeout as exc:
+            raise TimeoutError(str(exc)) from exc
+        except (requests.RequestException, ValueError) as exc:  # a dropped connection, a cut-off answer
+            raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
 
     # -- objects ---------------------------------------------------------------------------------
 

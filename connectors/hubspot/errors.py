@@ -2,6 +2,7 @@
 
 Every SDK package (companies, contacts, associations v4, ...) has its own `ApiException` class; they
 share only the attributes `status`, `reason`, `body` and `headers`, which is what `translate` reads.
+`HttpError` carries the same four for the plain requests the SDK has no typed API for.
 """
 
 from __future__ import annotations
@@ -30,7 +31,17 @@ from connectors.errors import (
 
 SOURCE = "hubspot"
 
+
+class HttpError(Exception):
+    """An error answer to a plain request, shaped like the SDK's `ApiException` for `translate`."""
+
+    def __init__(self, status: int, reason: str, body: str, headers: dict[str, str]) -> None:
+        super().__init__(f"({status}) {reason}")
+        self.status, self.reason, self.body, self.headers = status, reason, body, headers
+
+
 SDK_ERRORS: tuple[type[Exception], ...] = (
+    HttpError,
     CompaniesApiException,
     ContactsApiException,
     DealsApiException,
