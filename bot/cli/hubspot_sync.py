@@ -11,7 +11,7 @@ from bot.settings import Settings
 from connectors.errors import AuthError, ConnectorError
 from connectors.hubspot.calls import HubSpotCalls
 from connectors.hubspot.client import HubSpotConfig, connect
-from connectors.hubspot.runner import OBJECT_STREAMS, build_streams, sync_hubspot
+from connectors.hubspot.runner import OBJECT_STREAMS, StreamOptions, build_streams, sync_hubspot
 from connectors.sync import RunResult
 
 
@@ -41,7 +41,7 @@ def run_hubspot_sync(settings: Settings, *, full: bool, allow_mass_delete: bool 
 
             results = sync_hubspot(
                 engine,
-                build_streams(engine, calls),
+                build_streams(engine, calls, options=StreamOptions(currency=settings.currency)),
                 full=full,
                 on_page=on_page,
                 sweep_limit=sweep_limit(allow_mass_delete),

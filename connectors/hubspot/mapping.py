@@ -3,6 +3,10 @@
 Values arrive as strings. Picklists are mapped exactly as configured (case-sensitive); an unknown value,
 an unparsable number or date raises `MappingError` naming the record and field, which the stream turns
 into a `Rejection` (the record is reported, the rest of the page is written).
+
+Amounts (a company's ARR, a deal's amount) are stored in the store currency: `currency.Money` converts
+them with the account's exchange rates. A deal whose amount cannot be converted is stored without one
+and reported all the same (`deal_row` returns the reason).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any
 import yaml
 
 from connectors.errors import ConfigurationError, MappingError
+from connectors.hubspot.currency import Money
+from connectors.sync import Rejection
 from store import keys
 
 SOURCE = "hubspot"
@@ -43,6 +49,10 @@ class Mapping:
 
     def field(self, object_type: str, name: str) -> str:
         return str(self.raw[object_type]["fields"][name])
+
+    def optional_field(self, object_type: str, name: str) -> str | None:
+        value = self.raw[object_type]["fields"].get(name)
+        return None if value is None else str(value)
 
     def properties(self, object_type: str) -> list[str]:
         return [*self.raw[object_type]["fields"].values(), self.modified(object_type)]
@@ -109,7 +119,8 @@ def parse_date(value: str | None, record_id: str = "", field: str = "") -> date 
     return parsed.date() if parsed else None
 
 
-def parse_decimal(value: str | None, record_id: str = "", field: str = "") -> Decimal | None:
+def parse_number(value: str | None, record_id: str = "", field: str = "") -> Decimal | None:
+    """A number as HubSpot sent it, every digit kept (an amount is rounded once it is converted)."""
     if value is None or value == "":
         return None
     try:
@@ -118,7 +129,12 @@ def parse_decimal(value: str | None, record_id: str = "", field: str = "") -> De
         raise _fail(record_id, field, f"{value!r} is not a number") from None
     if not number.is_finite():
         raise _fail(record_id, field, f"{value!r} is not a finite number")
-    return number.quantize(Decimal("0.01"))
+    return number
+
+
+def parse_decimal(value: str | None, record_id: str = "", field: str = "") -> Decimal | None:
+    number = parse_number(value, record_id, field)
+    return None if number is None else number.quantize(Decimal("0.01"))
 
 
 @lru_cache(maxsize=65_536)
@@ -147,7 +163,7 @@ def _synced(record: Any, mapping: Mapping, object_type: str, now: datetime) -> d
     }
 
 
-def company_row(record: Any, m: Mapping, now: datetime) -> dict[str, Any]:
+def company_row(record: Any, m: Mapping, now: datetime, money: Money) -> dict[str, Any]:
     p, rid = record.properties or {}, str(record.id)
 
     def get(name: str) -> Any:
@@ -160,8 +176,8 @@ def company_row(record: Any, m: Mapping, now: datetime) -> dict[str, Any]:
         "domain": get("domain"),
         "industry": m.picklist("companies", m.field("companies", "industry"), get("industry"), rid),
         "crm_owner_id": get("owner"),
-        "arr": parse_decimal(get("arr"), rid, m.field("companies", "arr")),
-        "currency": "USD",
+        "arr": money.company_amount(parse_number(get("arr"), rid, m.field("companies", "arr"))),
+        "currency": money.target,
         "contract_start": parse_date(get("contract_start"), rid, m.field("companies", "contract_start")),
         "renewal_date": parse_date(get("renewal_date"), rid, m.field("companies", "renewal_date")),
         "lifecycle_stage": m.picklist(
@@ -189,25 +205,39 @@ def contact_row(record: Any, m: Mapping, now: datetime, company_id: str | None) 
     }
 
 
-def deal_row(record: Any, m: Mapping, now: datetime, company_id: str | None) -> dict[str, Any]:
+def deal_row(
+    record: Any, m: Mapping, now: datetime, company_id: str | None, money: Money
+) -> tuple[dict[str, Any], Rejection | None]:
+    """The deal's row, and the reason its amount could not be converted (the row has none then)."""
     p, rid = record.properties or {}, str(record.id)
 
     def get(name: str) -> Any:
         return p.get(m.field("deals", name))
 
     stage = m.picklist("deals", m.field("deals", "stage"), get("stage"), rid) or {}
-    return {
+    currency_field = m.optional_field("deals", "currency")
+    amount, why = money.deal_amount(
+        parse_number(get("amount"), rid, m.field("deals", "amount")),
+        p.get(currency_field) if currency_field else None,
+    )
+    problem = None
+    if why:
+        name = (get("name") or "").strip()
+        deal = f"deal {rid} ({name})" if name else f"deal {rid}"
+        problem = Rejection(rid, f"{deal} stored without an amount: {why}", currency_field or "")
+    row = {
         "id": keys.deal_key(SOURCE, rid),
         **_synced(record, m, "deals", now),
         "account_id": account_ref(company_id) if company_id else None,
         "name": (get("name") or "")[:255],
         "stage": stage.get("stage"),
         "kind": m.picklist("deals", m.field("deals", "kind"), get("kind"), rid),
-        "amount": parse_decimal(get("amount"), rid, m.field("deals", "amount")),
+        "amount": amount,
         "close_date": parse_date(get("close_date"), rid, m.field("deals", "close_date")),
         "is_closed": bool(stage.get("is_closed", False)),
         "is_won": bool(stage.get("is_won", False)),
     }
+    return row, problem
 
 
 def ticket_row(

@@ -1,5 +1,10 @@
 """Running every HubSpot stream in order: companies first (children reference them), then contacts,
-deals, tickets, and the association labels last (they need both companies and contacts)."""
+deals, tickets, and the association labels last (they need both companies and contacts).
+
+`StreamOptions.currency` is the store currency (the CURRENCY setting, passed by the composition root):
+amounts are converted into it with the HubSpot account's exchange rates, read once per run
+(`connectors.hubspot.currency`). Build the streams anew for each run.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from connectors.hubspot.calls import HubSpotCalls
+from connectors.hubspot.currency import Money
 from connectors.hubspot.mapping import Mapping
 from connectors.hubspot.roles import RoleStream
 from connectors.hubspot.streams import ObjectStream
@@ -25,6 +31,7 @@ class StreamOptions:
     search_limit: int = 200
     lookback_ms: int = 0
     association_batch: int = 1_000
+    currency: str = "USD"  # the store currency (ISO 4217): amounts are converted into it
 
 
 def build_streams(
@@ -37,6 +44,7 @@ def build_streams(
     mapping = mapping or Mapping.load()
     o = options or StreamOptions()
     known: set[str] = set()
+    money = Money(calls, o.currency)  # one per run: the account's currencies are read once
     streams: list[Stream] = [
         ObjectStream(
             name,
@@ -46,6 +54,7 @@ def build_streams(
             search_limit=o.search_limit,
             lookback_ms=o.lookback_ms,
             known=known,
+            money=money,
         )
         for name in OBJECT_STREAMS
         if name in only

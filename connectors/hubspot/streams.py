@@ -14,6 +14,9 @@ An object stream moves through three phases, and its cursor (committed with each
               last run.
 
 A deal's or ticket's company is its Primary association (the lowest linked id when none is primary).
+
+Companies' ARR and deals' amounts are converted into the store currency (`currency.Money`, one per run,
+shared by the streams): the companies and deals streams read the account's currencies when they start.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sqlalchemy import Engine
 from connectors.errors import MappingError
 from connectors.hubspot import mapping as m
 from connectors.hubspot.calls import HubSpotCalls
+from connectors.hubspot.currency import Money
 from connectors.sync import Page, Rejection, TableWrite, merge_pages
 from store import keys
 from store.base import Base
@@ -47,6 +51,8 @@ KEY_FNS = {
 PARENTS = {"companies": (), "contacts": (), "deals": ("companies",), "tickets": ("companies", "contacts")}
 # HubSpot's Primary company of a deal or ticket (the one its record page shows): the name the v3 list
 # API gives the link, and the v4 association type id.
+# The streams whose rows hold amounts (a company's ARR, a deal's amount) to convert.
+CONVERTS = ("companies", "deals")
 PRIMARY = {
     ("deals", "companies"): ("deal_to_company", 5),
     ("tickets", "companies"): ("ticket_to_company", 26),
@@ -94,6 +100,12 @@ class ObjectStream:
     # Store ids of companies/contacts this run has written, shared by the streams of one run: a child
     # whose parent is known needs no placeholder row.
     known: set[str] = field(default_factory=set)
+    # Converts amounts into the store currency; shared by the streams of one run (see `runner`).
+    money: Money | None = None
+
+    def __post_init__(self) -> None:
+        if self.money is None:
+            self.money = Money(self.calls)
 
     @property
     def modified_prop(self) -> str:
@@ -108,6 +120,23 @@ class ObjectStream:
         )
 
     def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
+        """The stream's pages; a stream with amounts first learns the account's currencies (the requests
+        that takes count with its first page)."""
+        before = self.calls.stats.requests
+        if self.name in CONVERTS:
+            self._money.prepare()
+        pending = self.calls.stats.requests - before
+        for page in self._pages(cursor, full=full):
+            page.requests_made += pending
+            pending = 0
+            yield page
+
+    @property
+    def _money(self) -> Money:
+        assert self.money is not None
+        return self.money
+
+    def _pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
         cur = dict(cursor)
         phase = cur.get("phase")
         if full or cur.get("since") is None:
@@ -138,12 +167,14 @@ class ObjectStream:
             contact = parents.get("contacts", {}).get(rid)
             try:
                 if self.name == "companies":
-                    row = m.company_row(rec, self.mapping, now)
+                    row = m.company_row(rec, self.mapping, now, self._money)
                 elif self.name == "contacts":
                     company = company or (rec.properties or {}).get(self.mapping.field("contacts", "company"))
                     row = m.contact_row(rec, self.mapping, now, company)
                 elif self.name == "deals":
-                    row = m.deal_row(rec, self.mapping, now, company)
+                    row, unconverted = m.deal_row(rec, self.mapping, now, company, self._money)
+                    if unconverted is not None:  # kept without an amount, and reported
+                        rejected.append(unconverted)
                 else:
                     row = m.ticket_row(rec, self.mapping, now, company, contact)
             except MappingError as exc:
@@ -194,6 +225,17 @@ class ObjectStream:
 
     # -- phases ------------------------------------------------------------------------------------
 
+    def _rates_for(self, records: list[Any]) -> int:
+        """Read the exchange rates if a deal among `records` is in another currency than the company's
+        and they are not read yet (before the next page is requested, so one request is in flight at a
+        time); returns the requests made."""
+        field_name = self.mapping.optional_field("deals", "currency") if self.name == "deals" else None
+        if field_name is None:
+            return 0
+        before = self.calls.stats.requests
+        self._money.need_rates((r.properties or {}).get(field_name) for r in records)
+        return self.calls.stats.requests - before
+
     def _fetch_list_page(self, after: str | None) -> tuple[Any, int]:
         before = self.calls.stats.requests
         data = self.calls.list_page(
@@ -213,6 +255,7 @@ class ObjectStream:
             group: list[Page] = []
             while True:
                 data, requests = pending.result()
+                requests += self._rates_for(data.results)
                 nxt = data.paging.next.after if data.paging and data.paging.next else None
                 if nxt is not None:
                     pending = pool.submit(self._fetch_list_page, nxt)
@@ -276,6 +319,7 @@ class ObjectStream:
             if not records:
                 break
             parents = self._parents_from_v4(records) if PARENTS[self.name] else {}
+            self._rates_for(records)  # counted with the page's requests
             page = self._page(records, parents)
             cur["since"], cur["last_id"] = self._modified_ms(records[-1]), str(records[-1].id)
             page.cursor = dict(cur)
