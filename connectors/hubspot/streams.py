@@ -120,14 +120,20 @@ class ObjectStream:
         )
 
     def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
-        """The stream's pages; a stream with amounts first learns the account's currencies (the requests
-        that takes count with its first page)."""
+        """The stream's pages. A stream with amounts first learns the account's currencies (the requests
+        that takes count with its first page), and its cursor remembers the store currency: when CURRENCY
+        has changed since, the run lists every record again, so no amount stays in the old currency."""
+        if self.name not in CONVERTS:
+            yield from self._pages(cursor, full=full)
+            return
         before = self.calls.stats.requests
-        if self.name in CONVERTS:
-            self._money.prepare()
+        self._money.prepare()
         pending = self.calls.stats.requests - before
-        for page in self._pages(cursor, full=full):
+        target = self._money.target
+        relist = cursor.get("currency") not in (None, target)
+        for page in self._pages(cursor, full=full or relist):
             page.requests_made += pending
+            page.cursor = {**page.cursor, "currency": target}
             pending = 0
             yield page
 

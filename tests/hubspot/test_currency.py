@@ -130,6 +130,26 @@ def test_arr_and_deals_convert_when_currency_is_not_the_company_currency(
     assert portal.sandbox.server.log.count("GET", RATES) == 1  # once per run, shared by the streams
 
 
+def test_a_new_currency_lists_every_amount_again(engine: Engine, portals: Any) -> None:
+    portal = portals("GBP", {"EUR": 1.17, "USD": 0.79})
+    company = portal.company(0, "1170")
+    deal = portal.deal(0, amount="790", deal_currency_code="GBP")
+    portal.sync(engine, "USD")
+    assert _account(engine, company) == (Decimal("1481.01"), "USD")
+    assert _amount(engine, deal) == Decimal("1000.00")
+    portal.sandbox.advance(60)
+    results = portal.sync(engine, "EUR", full=False)  # nothing changed in HubSpot since
+    assert results["companies"].records_read == len(portal.sandbox.ids("companies"))
+    assert results["deals"].records_read == len(portal.sandbox.ids("deals"))
+    assert _account(engine, company) == (Decimal("1000.00"), "EUR")
+    assert _amount(engine, deal) == Decimal("675.21")
+    with unit_of_work(engine) as s:
+        assert set(s.scalars(select(Account.currency))) == {"EUR"}
+    unchanged = portal.sync(engine, "EUR", full=False)
+    # the same CURRENCY again: incremental as before (the newest record is read again, as after any list)
+    assert unchanged["deals"].records_read <= 1 < len(portal.sandbox.ids("deals"))
+
+
 def test_a_deal_in_a_currency_without_a_rate_is_kept_without_an_amount(engine: Engine, portals: Any) -> None:
     portal = portals("USD", {"EUR": 1.08})
     deal = portal.sandbox.ids("deals")[0]
