@@ -49,10 +49,10 @@ KEY_FNS = {
 }
 # What each object needs to know about its parents: read with list pages / v4 batch read after search.
 PARENTS = {"companies": (), "contacts": (), "deals": ("companies",), "tickets": ("companies", "contacts")}
-# HubSpot's Primary company of a deal or ticket (the one its record page shows): the name the v3 list
-# API gives the link, and the v4 association type id.
 # The streams whose rows hold amounts (a company's ARR, a deal's amount) to convert.
 CONVERTS = ("companies", "deals")
+# HubSpot's Primary company of a deal or ticket (the one its record page shows): the name the v3 list
+# API gives the link, and the v4 association type id.
 PRIMARY = {
     ("deals", "companies"): ("deal_to_company", 5),
     ("tickets", "companies"): ("ticket_to_company", 26),
@@ -130,8 +130,9 @@ class ObjectStream:
         self._money.prepare()
         pending = self.calls.stats.requests - before
         target = self._money.target
-        relist = cursor.get("currency") not in (None, target)
-        for page in self._pages(cursor, full=full or relist):
+        if cursor.get("currency") not in (None, target):  # list from the start, even a half-done list
+            cursor = {"archived_since": cursor.get("archived_since", 0)}
+        for page in self._pages(cursor, full=full):
             page.requests_made += pending
             page.cursor = {**page.cursor, "currency": target}
             pending = 0
