@@ -1,8 +1,10 @@
 """`retainer doctor`: the currency each CRM keeps amounts in, against CURRENCY.
 
-The store keeps CRM amounts without a currency of their own and messages show them in CURRENCY, so the
-CRM's own currency must be CURRENCY. A multi-currency org (every record in its own currency) cannot be
-shown right at all: retainer does not convert. A currency the token may not read is only reported.
+The store keeps CRM amounts in CURRENCY and messages show them in it. A single-currency CRM's own
+currency must therefore be CURRENCY: nothing converts its amounts. A multi-currency CRM (every record,
+or every deal, in its own currency) is converted at sync with its own exchange rates, which needs a
+rate for CURRENCY: CURRENCY must be one of its currencies. A currency the token may not read is only
+reported.
 """
 
 from __future__ import annotations
@@ -102,10 +104,16 @@ def _hubspot_get(client: HubSpot, host: str, path: str, timeout: float) -> tuple
 def currency_verdict(crm: CrmCurrency, configured: str, org: str) -> tuple[bool, str]:
     """(ok, what to add to the check's line) for the CRM's currency against CURRENCY (`configured`)."""
     if crm.multi:
-        codes = ", ".join(c for c in (crm.code, *crm.others) if c)
+        currencies = [c for c in (crm.code, *crm.others) if c]
+        codes = ", ".join(currencies)
+        if configured in currencies:
+            return True, (
+                f"the {org} is multi-currency ({codes}): amounts are stored in {configured} at its "
+                "exchange rates"
+            )
         return False, (
-            f"the {org} is multi-currency ({codes}): each record keeps its own currency, which retainer "
-            f"does not convert, so every amount is shown in {configured} as stored"
+            f"the {org} is multi-currency ({codes}) and has no exchange rate for CURRENCY={configured}: "
+            "set CURRENCY to one of its currencies; until then the sync stops before writing amounts"
         )
     if crm.code is None:
         return (

@@ -1,5 +1,5 @@
 """`retainer doctor` against the three sandboxes: every configured service answers; a bad token is named;
-CURRENCY must be the CRMs' own currency."""
+CURRENCY must be a single-currency CRM's own currency, or one a multi-currency CRM has a rate for."""
 
 from __future__ import annotations
 
@@ -64,17 +64,28 @@ def test_doctor_fails_when_currency_is_not_the_crms_currency(tmp_path: Path) -> 
     )
 
 
-def test_doctor_fails_on_multi_currency_crms_even_when_currency_matches(tmp_path: Path) -> None:
-    checks = _crm_checks(tmp_path, crm_currency="GBP", multi=True, currency="GBP")
+def test_doctor_passes_multi_currency_crms_that_have_a_rate_for_currency(tmp_path: Path) -> None:
+    checks = _crm_checks(tmp_path, crm_currency="GBP", multi=True, currency="EUR")
+    assert checks["salesforce"].ok and checks["hubspot"].ok, checks
+    assert checks["salesforce"].message.endswith(
+        "the org is multi-currency (GBP, EUR, USD): amounts are stored in EUR at its exchange rates"
+    )
+    assert checks["hubspot"].message.endswith(
+        "the account is multi-currency (GBP, EUR): amounts are stored in EUR at its exchange rates"
+    )
+
+
+def test_doctor_fails_on_multi_currency_crms_without_a_rate_for_currency(tmp_path: Path) -> None:
+    checks = _crm_checks(tmp_path, crm_currency="GBP", multi=True, currency="JPY")
     assert not checks["salesforce"].ok and not checks["hubspot"].ok
-    assert "the org is multi-currency (GBP, EUR, USD): each record keeps its own currency, which " in (
+    assert "the org is multi-currency (GBP, EUR, USD) and has no exchange rate for CURRENCY=JPY" in (
         checks["salesforce"].message
     )
-    assert "the account is multi-currency (GBP, EUR): each record keeps its own currency" in (
+    assert "the account is multi-currency (GBP, EUR) and has no exchange rate for CURRENCY=JPY" in (
         checks["hubspot"].message
     )
     for check in checks.values():
-        assert check.message.endswith("retainer does not convert, so every amount is shown in GBP as stored")
+        assert check.message.endswith("until then the sync stops before writing amounts")
 
 
 def test_doctor_passes_but_says_so_when_the_token_may_not_read_the_currency(tmp_path: Path) -> None:
