@@ -175,14 +175,15 @@ def crm_connections(settings: Settings, engine: Engine) -> list[CrmConnection]:
     if settings.hubspot_access_token is not None:
         from connectors.hubspot.calls import HubSpotCalls
         from connectors.hubspot.client import HubSpotConfig, connect
+        from connectors.hubspot.runner import StreamOptions, sync_hubspot
         from connectors.hubspot.runner import build_streams as hs_streams
-        from connectors.hubspot.runner import sync_hubspot
         from connectors.hubspot.writeback import HubSpotWriteBack
 
         calls = HubSpotCalls(connect(HubSpotConfig(settings.hubspot_access_token, settings.hubspot_host)))
 
         def sync_hs(full: bool) -> list[RunResult]:
-            return sync_hubspot(engine, hs_streams(engine, calls), full=full)
+            options = StreamOptions(currency=settings.currency)  # streams built per run: rates read anew
+            return sync_hubspot(engine, hs_streams(engine, calls, options=options), full=full)
 
         connections.append(CrmConnection("hubspot", sync_hs, HubSpotWriteBack(calls)))
     return connections

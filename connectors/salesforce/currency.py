@@ -4,10 +4,11 @@ The store keeps every CRM amount in one currency, the `CURRENCY` setting (`targe
 multi-currency org each Account and Opportunity keeps its amounts in its own currency (its
 `CurrencyIsoCode`), and the org's CurrencyType records give each currency's ConversionRate: how many
 units of it one unit of the corporate currency buys. An amount in currency X is therefore
-`amount / rate[X] * rate[target]` in the store currency, rounded half-up to the cent. The rates are read
-when a stream that holds amounts starts (once per stream and run) and kept in its cursor: when an admin
-updates a rate, or CURRENCY changes, the next run reads the stream's records again from the start, so
-every stored amount is at the current rates, not only the records edited since.
+`amount / rate[X] * rate[target]` in the store currency, rounded to the cent, half to even (as the
+HubSpot connector rounds). The rates are read when a stream that holds amounts starts (once per
+stream and run) and kept in its cursor: when an admin updates a rate, or CURRENCY changes, the next run
+reads the stream's records again from the start, so every stored amount is at the current rates, not
+only the records edited since.
 
 A single-currency org has no CurrencyType (the query answers INVALID_TYPE): nothing is converted, and
 `retainer doctor` checks that the org's currency is CURRENCY. Orgs with advanced currency management
@@ -17,7 +18,7 @@ keep dated rates for opportunities (DatedConversionRate); those are converted at
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from connectors.errors import ConfigurationError, RecordRejected
@@ -43,7 +44,7 @@ class MoneyConverter:
         code = code or self.corporate
         if code == self.target:
             return amount
-        return (amount / self.rates[code] * self.rates[self.target]).quantize(_CENT, ROUND_HALF_UP)
+        return (amount / self.rates[code] * self.rates[self.target]).quantize(_CENT, ROUND_HALF_EVEN)
 
     def fingerprint(self) -> dict[str, str]:
         """What the stored amounts depend on, as the stream's cursor keeps it (JSON)."""

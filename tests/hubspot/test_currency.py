@@ -12,6 +12,8 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
+from bot.settings import load_settings
+from bot.wiring import crm_connections
 from connectors.errors import ConfigurationError
 from connectors.hubspot.calls import HubSpotCalls
 from connectors.hubspot.client import HubSpotConfig, connect
@@ -239,3 +241,20 @@ def test_the_currencies_read_is_retried_like_every_call(engine: Engine, portals:
     results = portal.sync(engine, "USD")
     assert {r.status for r in results.values()} == {"ok"}
     assert portal.calls.stats.retries == 2 and _amount(engine, eur) == Decimal("1.08")
+
+
+def test_the_scheduled_sync_converts_into_the_currency_setting(
+    db_url: str, engine: Engine, portals: Any
+) -> None:
+    portal = portals("GBP", {"EUR": 1.17, "USD": 0.79})
+    company = portal.company(1, "1170")
+    info = portal.sandbox.info()
+    settings = load_settings(
+        database_url=db_url,
+        hubspot_access_token=info["access_token"],
+        hubspot_host=info["host"],
+        currency="EUR",
+    )
+    (hubspot,) = crm_connections(settings, engine)
+    assert {r.status for r in hubspot.sync(True)} == {"ok"}
+    assert _account(engine, company) == (Decimal("1000.00"), "EUR")  # 1170 GBP / 1.17
