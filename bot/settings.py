@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     # Behaviour
     play_catalog_dir: Path | None = None  # a folder of play YAML files instead of the shipped catalog
     timezone: str = "UTC"
-    # The currency the CRMs keep amounts (ARR, deal amounts) in, as an ISO 4217 code: messages show it
+    # The currency amounts (ARR, deal amounts) are stored in, as an ISO 4217 code: messages show it
     currency: str = DEFAULT_CURRENCY
     default_alert_channel: str = "#cs-alerts"
     escalation_channel: str = "#cs-escalations"
