@@ -69,6 +69,16 @@ def _obj(name: str, *fields: FieldDef) -> SObjectDef:
     return SObjectDef(name, {f.name: f for f in (*_system(), *fields)})
 
 
+def _setup_obj(name: str, *fields: FieldDef) -> SObjectDef:
+    """A read-only object the org's setup keeps (no IsDeleted: its records are never deleted)."""
+    stamps = [
+        FieldDef(n, "datetime", writable=False) for n in ("CreatedDate", "LastModifiedDate", "SystemModstamp")
+    ]
+    return SObjectDef(
+        name, {f.name: f for f in (FieldDef("Id", "id", writable=False), *fields, *stamps)}, read_only=True
+    )
+
+
 OCR_ROLES = (
     "Business User",
     "Decision Maker",
@@ -92,20 +102,10 @@ SCHEMA: dict[str, SObjectDef] = {
             FieldDef("LastName", "string", required=True),
             FieldDef("IsActive", "boolean"),
         ),
-        SObjectDef(
+        _setup_obj(
             "Organization",
-            {
-                f.name: f
-                for f in (
-                    FieldDef("Id", "id", writable=False),
-                    FieldDef("Name", "string", writable=False),
-                    FieldDef("DefaultCurrencyIsoCode", "picklist", writable=False),
-                    FieldDef("CreatedDate", "datetime", writable=False),
-                    FieldDef("LastModifiedDate", "datetime", writable=False),
-                    FieldDef("SystemModstamp", "datetime", writable=False),
-                )
-            },
-            read_only=True,
+            FieldDef("Name", "string", writable=False),
+            FieldDef("DefaultCurrencyIsoCode", "picklist", writable=False),
         ),
         _obj(
             "Account",
@@ -208,23 +208,13 @@ def org_schema(currency: str, multi_currency: bool) -> dict[str, SObjectDef]:
         else obj
         for name, obj in SCHEMA.items()
     }
-    schema["CurrencyType"] = SObjectDef(
+    schema["CurrencyType"] = _setup_obj(
         "CurrencyType",
-        {
-            f.name: f
-            for f in (
-                FieldDef("Id", "id", writable=False),
-                FieldDef("IsoCode", "picklist", picklist=codes, writable=False),
-                FieldDef("ConversionRate", "double", writable=False),
-                FieldDef("DecimalPlaces", "double", writable=False),
-                FieldDef("IsActive", "boolean", writable=False),
-                FieldDef("IsCorporate", "boolean", writable=False),
-                FieldDef("CreatedDate", "datetime", writable=False),
-                FieldDef("LastModifiedDate", "datetime", writable=False),
-                FieldDef("SystemModstamp", "datetime", writable=False),
-            )
-        },
-        read_only=True,
+        FieldDef("IsoCode", "picklist", picklist=codes, writable=False),
+        FieldDef("ConversionRate", "double", writable=False),
+        FieldDef("DecimalPlaces", "double", writable=False),
+        FieldDef("IsActive", "boolean", writable=False),
+        FieldDef("IsCorporate", "boolean", writable=False),
     )
     return schema
 

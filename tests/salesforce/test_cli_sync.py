@@ -28,16 +28,22 @@ def _run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
     )
 
 
-def test_sync_prints_a_summary_and_fills_the_store(
-    tmp_path: Path, db_url: str, engine: Engine, sf_sandbox: SalesforceSandbox
-) -> None:
-    info = sf_sandbox.info()
-    env = {
+def cli_env(sandbox: SalesforceSandbox, db_url: str) -> dict[str, str]:
+    """The settings a user sets to sync `sandbox` into `db_url`."""
+    info = sandbox.info()
+    return {
         "DATABASE_URL": db_url,
         "SALESFORCE_INSTANCE_URL": info["instance_url"],
         "SALESFORCE_SESSION_ID": info["session_id"],
         "SALESFORCE_CA_FILE": info["ca_file"],
     }
+
+
+def test_sync_prints_a_summary_and_fills_the_store(
+    tmp_path: Path, db_url: str, engine: Engine, sf_sandbox: SalesforceSandbox
+) -> None:
+    info = sf_sandbox.info()
+    env = cli_env(sf_sandbox, db_url)
     result = _run(env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Salesforce sync (incremental)" in result.stdout

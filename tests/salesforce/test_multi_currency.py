@@ -25,6 +25,7 @@ from store import keys
 from store.models import Account, Deal, SyncRun
 from tests.salesforce.conftest import ACCOUNTS, FAST_RETRY, PAGE_SIZE, sf_config
 from tests.salesforce.test_cli_sync import _run as run_cli
+from tests.salesforce.test_cli_sync import cli_env
 
 
 @pytest.fixture
@@ -172,12 +173,7 @@ def test_the_scheduled_sync_and_the_command_convert_into_currency(
 ) -> None:
     _usd, eur, _deal = _in_currencies(multi)
     info = multi.info()
-    env = {
-        "DATABASE_URL": db_url,
-        "SALESFORCE_INSTANCE_URL": info["instance_url"],
-        "SALESFORCE_SESSION_ID": info["session_id"],
-        "SALESFORCE_CA_FILE": info["ca_file"],
-    }
+    env = cli_env(multi, db_url)
     refused = run_cli(env={**env, "CURRENCY": "JPY"}, cwd=tmp_path)
     assert refused.returncode == 1
     assert "CURRENCY is JPY, but this multi-currency org has no conversion rate for it" in refused.stdout
