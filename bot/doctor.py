@@ -62,12 +62,15 @@ def check_salesforce(settings: Settings) -> Check:
 def check_hubspot(settings: Settings) -> Check:
     if not settings.hubspot_configured or settings.hubspot_access_token is None:
         return Check("hubspot", True, "not configured (HUBSPOT_ACCESS_TOKEN unset)", skipped=True)
+    from connectors.hubspot.calls import HubSpotCalls, RetryPolicy
     from connectors.hubspot.client import HubSpotConfig, connect
 
     try:
         client = connect(HubSpotConfig(settings.hubspot_access_token, settings.hubspot_host))
         client.crm.properties.core_api.get_all(object_type="companies", _request_timeout=TIMEOUT_SECONDS)
-        crm = hubspot_currency(client, settings.hubspot_host, timeout=TIMEOUT_SECONDS)
+        # one attempt each: doctor reports what it finds, it does not retry
+        calls = HubSpotCalls(client, retry=RetryPolicy(attempts=1), timeout=TIMEOUT_SECONDS)
+        crm = hubspot_currency(calls)
     except Exception as exc:  # doctor reports every failure as one line
         return Check("hubspot", False, f"{settings.hubspot_host}: {_one_line(exc)}")
     ok, currency = currency_verdict(crm, settings.currency, "account")

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-import requests
+from connectors.hubspot.currency import COMPANY_CURRENCY, EXCHANGE_RATES, READ_SCOPE
 
 if TYPE_CHECKING:
-    from hubspot import HubSpot
     from simple_salesforce.api import Salesforce, SFType
+
+    from connectors.hubspot.calls import HubSpotCalls
 
 # What Salesforce answers for an object or field the integration user may not see.
 _SF_NO_ACCESS = {"INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY", "INVALID_TYPE", "INVALID_FIELD"}
@@ -57,48 +58,34 @@ def salesforce_currency(sf: Salesforce) -> CrmCurrency:
     )
 
 
-def hubspot_currency(client: HubSpot, host: str, *, timeout: float) -> CrmCurrency:
-    """The account's company currency; multi-currency when it has exchange rates to other currencies."""
-    company, refused = _hubspot_get(client, host, "/settings/v3/currencies/company-currency", timeout)
+def hubspot_currency(calls: HubSpotCalls) -> CrmCurrency:
+    """The account's company currency; multi-currency when it has exchange rates to other currencies.
+    Read through the connector's own Settings API path (`HubSpotCalls.get_json`: timeout, errors)."""
+    company, refused = _hubspot_get(calls, COMPANY_CURRENCY)
     if refused:
         return CrmCurrency(None, unreadable=refused)
     value = company.get("id") or company.get("currencyCode")
     code = str(value).upper() if value else None
     if code is None:
         return CrmCurrency(None, unreadable="the answer names no company currency")
-    rates, refused = _hubspot_get(client, host, "/settings/v3/currencies/exchange-rates/current", timeout)
+    rates, refused = _hubspot_get(calls, EXCHANGE_RATES)
     if refused:
         return CrmCurrency(code, unreadable=refused)
     others = sorted({str(r["fromCurrencyCode"]) for r in rates.get("results", [])} - {code})
     return CrmCurrency(code, tuple(others), multi=bool(others))
 
 
-def _hubspot_get(client: HubSpot, host: str, path: str, timeout: float) -> tuple[dict[str, Any], str]:
-    """(body, "") on success; ({}, why) when the token may not read it; raises on any other failure.
+def _hubspot_get(calls: HubSpotCalls, path: str) -> tuple[dict[str, Any], str]:
+    """(body, "") on success; ({}, why) when the token may not read it; raises on any other failure."""
+    from connectors.errors import AuthError
 
-    The SDK has no typed API for the currencies, and its generic `api_request` sends no timeout (and
-    prints its errors), so this is a plain request with the client's token."""
-    response = requests.get(
-        f"{host.rstrip('/')}{path}",
-        headers={"Authorization": f"Bearer {client.access_token}", "Accept": "application/json"},
-        timeout=timeout,
-    )
-    if response.status_code in (401, 403):
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        body = body if isinstance(body, dict) else {}
-        scopes = [
-            scope
-            for error in body.get("errors") or []
-            for scope in (error.get("context") or {}).get("requiredGranularScopes") or []
-        ]
-        if scopes:
-            return {}, f"the token lacks the {', '.join(scopes)} scope"
-        return {}, f"HTTP {response.status_code}: {body.get('message') or response.reason}"[:200]
-    response.raise_for_status()
-    return response.json(), ""
+    try:
+        body = calls.get_json("currencies", path)
+    except AuthError as exc:
+        if exc.code == "MISSING_SCOPES":
+            return {}, f"the token lacks the {READ_SCOPE} scope"
+        return {}, str(exc)[:200]
+    return (body if isinstance(body, dict) else {}), ""
 
 
 def currency_verdict(crm: CrmCurrency, configured: str, org: str) -> tuple[bool, str]:
