@@ -145,8 +145,6 @@ class Money:
                 "the private app)"
             )
         source = code or self.company
-        if source == self.target:
-            return to_cents(value), ""
         if source != self.company:
             rate = self._load_rates().get(str(source))
             if rate is None:

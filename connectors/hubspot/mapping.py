@@ -132,11 +132,6 @@ def parse_number(value: str | None, record_id: str = "", field: str = "") -> Dec
     return number
 
 
-def parse_decimal(value: str | None, record_id: str = "", field: str = "") -> Decimal | None:
-    number = parse_number(value, record_id, field)
-    return None if number is None else number.quantize(Decimal("0.01"))
-
-
 @lru_cache(maxsize=65_536)
 def account_ref(crm_id: str) -> str:
     """The store id of a company a child row points at (cached: many children share a parent)."""
