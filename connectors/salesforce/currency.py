@@ -5,19 +5,32 @@ multi-currency org each Account and Opportunity keeps its amounts in its own cur
 `CurrencyIsoCode`), and the org's CurrencyType records give each currency's ConversionRate: how many
 units of it one unit of the corporate currency buys. An amount in currency X is therefore
 `amount / rate[X] * rate[target]` in the store currency, rounded to the cent, half to even (as the
-HubSpot connector rounds). The rates are read when a stream that holds amounts starts (once per
-stream and run) and kept in its cursor: when an admin updates a rate, or CURRENCY changes, the next run
-reads the stream's records again from the start, so every stored amount is at the current rates, not
-only the records edited since.
+HubSpot connector rounds).
 
-A single-currency org has no CurrencyType (the query answers INVALID_TYPE): nothing is converted, and
-`retainer doctor` checks that the org's currency is CURRENCY. Orgs with advanced currency management
-keep dated rates for opportunities (DatedConversionRate); those are converted at the current rate too.
+Advanced currency management: an org that has it keeps dated rates (DatedConversionRate: a rate per
+currency from a StartDate to the next range's), and Salesforce converts an opportunity's amounts at the
+rates of the range its CloseDate falls in, while other objects (an Account's ARR) keep the current rate.
+The store does the same: a deal's amount converts at the dated rates of its `close_date` (the column
+CloseDate fills), both its currency's and the target's; a date before a currency's first range falls
+back to its current rate. An org without the feature answers the query INVALID_TYPE: every amount
+converts at the current rates.
+
+The rates are read once per run (`CurrencyReader`, shared by the streams of one `build_streams`; the
+dated ones only when the Opportunity stream starts) and kept in each money stream's cursor: when an
+admin updates a rate or adds a dated range, or CURRENCY changes, the next run reads that stream's records
+again from the start, so every stored amount is at the rates in force, not only the records edited since.
+A change to dated rates rereads opportunities only.
+
+A single-currency org has no CurrencyType (the query answers INVALID_TYPE; one request per run): nothing
+is converted, and `retainer doctor` checks that the org's currency is CURRENCY.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -28,27 +41,74 @@ from connectors.salesforce.api import SOURCE, SalesforceApi
 MONEY_COLUMNS: dict[str, tuple[str, ...]] = {"account": ("arr",), "deal": ("amount",)}
 CURRENCY_FIELD = "CurrencyIsoCode"
 _CENT = Decimal("0.01")
+CURRENT_RATES = "SELECT IsoCode, ConversionRate, IsCorporate FROM CurrencyType"
+DATED_RATES = "SELECT IsoCode, ConversionRate, StartDate FROM DatedConversionRate ORDER BY IsoCode, StartDate"
+Ranges = tuple[tuple[date, ...], tuple[Decimal, ...]]  # a currency's range starts (ascending), their rates
 
 
 @dataclass(frozen=True)
 class MoneyConverter:
-    """Converts an org's amounts into `target`, from the org's rates (`rates[code]`: ConversionRate)."""
+    """Converts an org's amounts into `target`, from the org's rates (`rates[code]`: ConversionRate) and,
+    with advanced currency management, its dated rates (`dated[code]`)."""
 
     target: str
     corporate: str
     rates: dict[str, Decimal]
+    dated: dict[str, Ranges] | None = None
 
-    def convert(self, amount: Decimal, code: str | None) -> Decimal:
-        """`amount`, kept in `code` (None: the corporate currency), in the target currency; KeyError for
-        a currency the org has no rate for."""
+    def convert(self, amount: Decimal, code: str | None, on: date | None = None) -> Decimal:
+        """`amount`, kept in `code` (None: the corporate currency), in the target currency, at the rates
+        in force `on` (None: the current rates); KeyError for a currency the org has no rate for."""
         code = code or self.corporate
         if code == self.target:
             return amount
-        return (amount / self.rates[code] * self.rates[self.target]).quantize(_CENT, ROUND_HALF_EVEN)
+        return (amount / self._rate(code, on) * self._rate(self.target, on)).quantize(_CENT, ROUND_HALF_EVEN)
 
-    def fingerprint(self) -> dict[str, str]:
-        """What the stored amounts depend on, as the stream's cursor keeps it (JSON)."""
-        return {"target": self.target, **{code: str(rate) for code, rate in sorted(self.rates.items())}}
+    def _rate(self, code: str, on: date | None) -> Decimal:
+        ranges = self.dated.get(code) if self.dated and on is not None else None
+        if ranges is not None and on is not None:
+            starts, rates = ranges
+            index = bisect_right(starts, on) - 1
+            if index >= 0:
+                return rates[index]
+        return self.rates[code]
+
+    def fingerprint(self, *, dated: bool = False) -> dict[str, str]:
+        """What the stored amounts depend on, as the stream's cursor keeps it (JSON): the current rates,
+        and for `dated` amounts a digest of the dated ones."""
+        out = {"target": self.target, **{code: str(rate) for code, rate in sorted(self.rates.items())}}
+        if dated and self.dated is not None:
+            ranges = [
+                f"{code} {start} {rate}"
+                for code, (starts, rates) in sorted(self.dated.items())
+                for start, rate in zip(starts, rates, strict=True)
+            ]
+            out["dated"] = hashlib.sha256("\n".join(ranges).encode()).hexdigest()[:16]
+        return out
+
+
+class CurrencyReader:
+    """The org's rates, read once per run and shared by the streams of one `build_streams`.
+
+    The first stream that asks reads the current rates; the dated ones are read when a stream asks for
+    them (the Opportunity stream). A stream that asks again is in a new run: the rates are read again."""
+
+    def __init__(self, api: SalesforceApi, target: str) -> None:
+        self.api, self.target = api, target
+        self._converter: MoneyConverter | None = None
+        self._read = self._dated_read = False
+        self._asked: set[str] = set()
+
+    def converter(self, stream: str, *, dated: bool = False) -> MoneyConverter | None:
+        """The converter for `stream`, None in a single-currency org."""
+        if not self._read or stream in self._asked:
+            self._converter, self._read, self._dated_read = read_converter(self.api, self.target), True, False
+            self._asked = set()
+        self._asked.add(stream)
+        if dated and self._converter is not None and not self._dated_read:
+            self._converter = replace(self._converter, dated=read_dated_rates(self.api))
+            self._dated_read = True
+        return self._converter
 
 
 def read_converter(api: SalesforceApi, target: str) -> MoneyConverter | None:
@@ -58,7 +118,7 @@ def read_converter(api: SalesforceApi, target: str) -> MoneyConverter | None:
     admin has since deactivated, and its rate stays valid. A target the org has no rate for is a
     ConfigurationError: nothing could be stored right."""
     try:
-        rows = api.query("SELECT IsoCode, ConversionRate, IsCorporate FROM CurrencyType")
+        rows = api.query(CURRENT_RATES)
     except RecordRejected as exc:
         if exc.code == "INVALID_TYPE":
             return None
@@ -74,6 +134,25 @@ def read_converter(api: SalesforceApi, target: str) -> MoneyConverter | None:
             code="CURRENCY",
         )
     return MoneyConverter(target, corporate, rates)
+
+
+def read_dated_rates(api: SalesforceApi) -> dict[str, Ranges] | None:
+    """The org's dated rates by currency, or None when it does not have advanced currency management."""
+    try:
+        rows = api.query(DATED_RATES)
+    except RecordRejected as exc:
+        if exc.code == "INVALID_TYPE":
+            return None
+        raise
+    by_code: dict[str, list[tuple[date, Decimal]]] = {}
+    for r in rows:
+        by_code.setdefault(str(r["IsoCode"]).upper(), []).append(
+            (date.fromisoformat(r["StartDate"]), _rate(r))
+        )
+    return {
+        code: (tuple(d for d, _ in ranges), tuple(rate for _, rate in ranges))
+        for code, ranges in ((c, sorted(v)) for c, v in by_code.items())
+    }
 
 
 def _rate(record: dict[str, Any]) -> Decimal:

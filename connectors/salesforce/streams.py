@@ -13,7 +13,8 @@ committed late in Salesforce; re-reading a record is harmless because every writ
 
 A cursor Salesforce releases mid-query is dealt with in `connectors.salesforce.requery`. In a
 multi-currency org, the streams that hold amounts (Account, Opportunity) also read each record's
-CurrencyIsoCode and store its amounts in the store currency (`connectors.salesforce.currency`).
+CurrencyIsoCode and store its amounts in the store currency (`connectors.salesforce.currency`; an
+opportunity at the dated rates of its close date where the org has advanced currency management).
 
 Deleted records mark their store row `is_deleted`. An OpportunityContactRole is a spell of a stakeholder
 role (valid_from/valid_to) kept under the record's Id (`crm_id`, part of the spell's key): a contact who
@@ -38,7 +39,7 @@ from sqlalchemy import Engine, select
 
 from connectors.errors import ConfigurationError
 from connectors.salesforce.api import SalesforceApi
-from connectors.salesforce.currency import CURRENCY_FIELD, MONEY_COLUMNS, MoneyConverter, read_converter
+from connectors.salesforce.currency import CURRENCY_FIELD, MONEY_COLUMNS, CurrencyReader, MoneyConverter
 from connectors.salesforce.mapping import (
     SOURCE,
     EntityMapping,
@@ -82,6 +83,7 @@ class SObjectStream:
     records_per_commit: int = 10_000  # Salesforce pages (2,000 records) written per transaction, merged
     engine: Engine | None = None  # the store, read for the open role spells (`sync_salesforce` sets it)
     currency: str = "USD"  # the store currency (CURRENCY): a multi-currency org's amounts convert to it
+    rates: CurrencyReader | None = None  # the org's rates, shared by the streams of a run (else its own)
 
     def reconcile(
         self, engine: Engine, *, before: datetime, keep: set[str], limit_fraction: float | None
@@ -105,6 +107,10 @@ class SObjectStream:
         mapped = {f.column: f.sf_field for f in self.mapping.fields}
         self.money_fields = {c: mapped[c] for c in MONEY_COLUMNS.get(self.mapping.entity, ()) if c in mapped}
         self.money: MoneyConverter | None = None  # set when a run starts in a multi-currency org
+        # opportunities convert at the dated rates of their close date (advanced currency management)
+        self.dated = self.mapping.entity == "deal"
+        if self.rates is None:
+            self.rates = CurrencyReader(self.api, self.currency)
 
     def soql(self, since: str | None) -> str:
         return self._soql(soql_literal(parse_stamp(since) - self.overlap) if since else None)
@@ -125,10 +131,10 @@ class SObjectStream:
         group: list[Page] = []
         track = full and self.key is None
         self.seen = set()
-        rates: dict[str, str] | None = None
-        if self.money_fields:  # the org's currencies and rates, as they are now
-            self.money = read_converter(self.api, self.currency)
-            rates = self.money.fingerprint() if self.money else None
+        rates: dict[str, str] | None = None  # what the stored amounts depend on (the cursor keeps it)
+        if self.money_fields and self.rates is not None:  # the org's currencies and rates, as they are now
+            self.money = self.rates.converter(self.name, dated=self.dated)
+            rates = self.money.fingerprint(dated=self.dated) if self.money else None
             if since and cursor.get("rates") != rates:
                 # the records were stored at other rates, or in another CURRENCY: read them all again
                 log.info("salesforce.rates_changed", stream=self.name, rates=rates)
@@ -212,12 +218,13 @@ class SObjectStream:
         rejected = []
         for row, record in zip(rows, records, strict=True):
             code = record.get(CURRENCY_FIELD)
+            on = row.get("close_date") if self.dated else None
             for column, sf_field in self.money_fields.items():
                 amount = row.get(column)
                 if amount is None:
                     continue
                 try:
-                    row[column] = money.convert(amount, code)
+                    row[column] = money.convert(amount, code, on)
                 except KeyError:
                     row[column] = None
                     reason = (
@@ -345,6 +352,7 @@ def build_streams(
 ) -> list[SObjectStream]:
     """The streams in STREAM_ORDER; `currency` is the store currency (CURRENCY) amounts are kept in."""
     mapping = mapping or load_mapping()
+    rates = CurrencyReader(api, currency)  # read once per run, for Account and Opportunity alike
     out = []
     for name in STREAM_ORDER:
         entity, model, key = _ENTITY[name]
@@ -358,6 +366,7 @@ def build_streams(
                 overlap,
                 records_per_commit=records_per_commit,
                 currency=currency,
+                rates=rates,
             )
         )
     return out

@@ -10,13 +10,14 @@ Helpers for tests: `expire_sessions()`, `set_daily_limit(n)`, `stall(...)`, `upd
 
 `currency` is the currency the org keeps amounts in (its Organization record's DefaultCurrencyIsoCode);
 `multi_currency=True` makes it a multi-currency org, whose Accounts and Opportunities have a
-CurrencyIsoCode of their own.
+CurrencyIsoCode of their own; `dated_rates=True` turns on advanced currency management as well (dated
+exchange rates, DatedConversionRate).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ import requests
 from sandbox.httpbase import Clock, SandboxServer
 from sandbox.portfolio_records import PAccount
 from sandbox.salesforce.app import SalesforceApp, Stall
+from sandbox.salesforce.org import add_dated_rate
 from sandbox.salesforce.seed import load_portfolio
+from sandbox.salesforce.soql import sf_datetime
 from sandbox.salesforce.state import OrgState
 from sandbox.tls import local_tls
 
@@ -144,6 +147,17 @@ class SalesforceSandbox:
                 raise KeyError(f"the org has no currency {code}")
             found[0]["ConversionRate"] = rate
 
+    def add_dated_rate(self, code: str, start: date, rate: float) -> None:
+        """An admin of an org with advanced currency management sets `code`'s rate from `start` on
+        (Setup > Manage Currencies > Manage Dated Exchange Rates); the org's records stay as they are."""
+        with self.state.lock:
+            ranges = self.state.records.get("DatedConversionRate")
+            if ranges is None:
+                raise KeyError("the org has no dated exchange rates (advanced currency management is off)")
+            if not any(r["IsoCode"] == code for r in self.state.records["CurrencyType"].values()):
+                raise KeyError(f"the org has no currency {code}")
+            add_dated_rate(ranges, code, start, rate, sf_datetime(self.server.clock.now()))
+
     def advance_clock(self, seconds: float) -> None:
         self.server.clock.advance(timedelta(seconds=seconds))
 
@@ -168,11 +182,14 @@ def start_salesforce(
     fault_seed: int = 0,
     currency: str = "USD",
     multi_currency: bool = False,
+    dated_rates: bool = False,
 ) -> SalesforceSandbox:
     """Start the sandbox. The portfolio is loaded only when `state_dir` holds no org yet."""
     state_dir = Path(state_dir)
     clock = clock or Clock()
-    state = OrgState(state_dir, clock, currency=currency, multi_currency=multi_currency)
+    state = OrgState(
+        state_dir, clock, currency=currency, multi_currency=multi_currency, dated_rates=dated_rates
+    )
     if state.empty and accounts is not None:
         load_portfolio(state, accounts, with_cases=with_cases)
     app = SalesforceApp(state, version=API_VERSION, daily_limit=daily_limit, page_size=page_size)

@@ -20,6 +20,7 @@ KEY_PREFIXES = {
     "User": "005",
     "Organization": "00D",
     "CurrencyType": "02c",
+    "DatedConversionRate": "04w",
 }
 QUERY_LOCATOR_PREFIX = "01g"
 

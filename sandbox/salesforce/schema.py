@@ -4,8 +4,10 @@ Organization is read-only and holds one record: the org itself, with the currenc
 (`DefaultCurrencyIsoCode`). A multi-currency org (`org_schema(multi_currency=True)`) also has a
 `CurrencyIsoCode` on each object that holds amounts: every record keeps its amounts in its own currency;
 and a read-only CurrencyType with one record per currency and its conversion rate (`sandbox.salesforce.org`).
-A single-currency org has no CurrencyType: a query of it is refused with INVALID_TYPE, as Salesforce
-refuses it.
+With advanced currency management (`dated=True`) it also has DatedConversionRate: each currency's rates
+for date ranges (StartDate up to the next range's, NextStartDate). A single-currency org has neither, and
+an org without advanced currency management has no DatedConversionRate: a query of an object the org
+lacks is refused with INVALID_TYPE, as Salesforce refuses it.
 
 Picklists are unrestricted, as most standard Salesforce picklists are: the API accepts any value, and
 describe lists the values the org has defined. That is exactly why a connector must report values it does
@@ -194,10 +196,10 @@ def org_currencies(currency: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((currency, "EUR", "GBP", "USD")))
 
 
-def org_schema(currency: str, multi_currency: bool) -> dict[str, SObjectDef]:
+def org_schema(currency: str, multi_currency: bool, dated: bool = False) -> dict[str, SObjectDef]:
     """SCHEMA as one org has it: a multi-currency org adds `CurrencyIsoCode` (a picklist of its active
-    currencies, the org's own first) to the objects that hold amounts, and the CurrencyType object; a
-    single-currency org is SCHEMA."""
+    currencies, the org's own first) to the objects that hold amounts, and the CurrencyType object (and
+    DatedConversionRate with advanced currency management, `dated`); a single-currency org is SCHEMA."""
     if not multi_currency:
         return SCHEMA
     codes = org_currencies(currency)
@@ -216,6 +218,14 @@ def org_schema(currency: str, multi_currency: bool) -> dict[str, SObjectDef]:
         FieldDef("IsActive", "boolean", writable=False),
         FieldDef("IsCorporate", "boolean", writable=False),
     )
+    if dated:
+        schema["DatedConversionRate"] = _setup_obj(
+            "DatedConversionRate",
+            FieldDef("IsoCode", "picklist", picklist=codes, writable=False),
+            FieldDef("ConversionRate", "double", writable=False),
+            FieldDef("StartDate", "date", writable=False),
+            FieldDef("NextStartDate", "date", writable=False),
+        )
     return schema
 
 

@@ -7,10 +7,11 @@ the shared sandbox clock. Deleting a record keeps it with IsDeleted = true (the 
 queryAll returns) and cascades from Account to its Contacts, Opportunities and Cases, and from Contacts
 and Opportunities to their contact roles, as Salesforce does.
 
-The org's currency settings (`currency`, `multi_currency`) are given at start-up, like its limits: the
-read-only Organization record (and a multi-currency org's CurrencyType records, `sandbox.salesforce.org`)
-are built from them and never stored, and a multi-currency org's schema
-(`org_schema`) gives Account and Opportunity a `CurrencyIsoCode`, which defaults to the org's currency.
+The org's currency settings (`currency`, `multi_currency`, `dated_rates`) are given at start-up, like
+its limits: the read-only Organization record (and a multi-currency org's CurrencyType and
+DatedConversionRate records, `sandbox.salesforce.org`) are built from them and never stored, and a
+multi-currency org's schema (`org_schema`) gives Account and Opportunity a `CurrencyIsoCode`, which
+defaults to the org's currency.
 """
 
 from __future__ import annotations
@@ -41,14 +42,20 @@ _CASCADE = {
 
 class OrgState:
     def __init__(
-        self, state_dir: Path, clock: Clock, *, currency: str = "USD", multi_currency: bool = False
+        self,
+        state_dir: Path,
+        clock: Clock,
+        *,
+        currency: str = "USD",
+        multi_currency: bool = False,
+        dated_rates: bool = False,
     ) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
         self.clock = clock
         self.lock = threading.RLock()
         self.row_locks = RowLocks()  # records another transaction holds (`sandbox.salesforce.locks`)
         self.currency = currency
-        self.schema = org_schema(currency, multi_currency)
+        self.schema = org_schema(currency, multi_currency, dated_rates)
         self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in self.schema}
         self._external: dict[tuple[str, str], dict[str, str]] = {}
         self.meta: dict[str, Any] = {}
@@ -73,7 +80,7 @@ class OrgState:
             if "CurrencyIsoCode" in obj.fields:
                 for record in self.records[sobj].values():
                     record.setdefault("CurrencyIsoCode", currency)
-        self.records.update(org_records(currency, multi_currency))
+        self.records.update(org_records(currency, multi_currency, dated_rates))
 
     def sobject(self, name: str) -> SObjectDef:
         for key, obj in self.schema.items():
