@@ -4,7 +4,8 @@ The store keeps CRM amounts in CURRENCY and messages show them in it. A single-c
 currency must therefore be CURRENCY: nothing converts its amounts. A multi-currency CRM (every record,
 or every deal, in its own currency) is converted at sync with its own exchange rates, which needs a
 rate for CURRENCY: CURRENCY must be one of its currencies. A currency the token may not read is only
-reported.
+reported. A Salesforce org with advanced currency management is named as such: its opportunities are
+converted at the dated rates of their close dates.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class CrmCurrency:
     others: tuple[str, ...] = ()  # a multi-currency org's other currencies
     multi: bool = False
     unreadable: str = ""  # why `code` could not be read
+    dated: bool = False  # Salesforce: advanced currency management (dated exchange rates) is on
 
 
 def salesforce_currency(sf: Salesforce) -> CrmCurrency:
@@ -50,12 +52,29 @@ def salesforce_currency(sf: Salesforce) -> CrmCurrency:
         value = rows[0].get("DefaultCurrencyIsoCode") if rows else None
         code = str(value).upper() if value else None
         unreadable = "" if code else "the Organization record has no DefaultCurrencyIsoCode"
+    multi = "CurrencyIsoCode" in fields
     return CrmCurrency(
         code,
         tuple(c for c in picklist if c != code),
-        multi="CurrencyIsoCode" in fields,
+        multi=multi,
         unreadable=unreadable,
+        dated=multi and _queryable(sf, "DatedConversionRate"),
     )
+
+
+def _queryable(sf: Salesforce, sobject: str) -> bool:
+    """Whether the org has `sobject` (Salesforce answers INVALID_TYPE for an object it lacks)."""
+    from simple_salesforce.exceptions import SalesforceError
+
+    try:
+        sf.query(f"SELECT Id FROM {sobject} LIMIT 1")
+    except SalesforceError as exc:
+        content: Any = exc.content
+        error: dict[str, Any] = content[0] if isinstance(content, list) and content else {}
+        if isinstance(error, dict) and error.get("errorCode") in _SF_NO_ACCESS:
+            return False
+        raise
+    return True
 
 
 def hubspot_currency(calls: HubSpotCalls) -> CrmCurrency:
@@ -94,9 +113,10 @@ def currency_verdict(crm: CrmCurrency, configured: str, org: str) -> tuple[bool,
         currencies = [c for c in (crm.code, *crm.others) if c]
         codes = ", ".join(currencies)
         if configured in currencies:
+            dated = " (opportunities at the dated rates of their close dates)" if crm.dated else ""
             return True, (
                 f"the {org} is multi-currency ({codes}): amounts are stored in {configured} at its "
-                "exchange rates"
+                f"exchange rates{dated}"
             )
         return False, (
             f"the {org} is multi-currency ({codes}) and has no exchange rate for CURRENCY={configured}: "

@@ -7,7 +7,8 @@ The portfolio is split between the CRMs (even account numbers in Salesforce, odd
 company on one CRM per business unit would have it; `split=False` loads every account into both.
 
 Both CRMs keep amounts in `currency`; `multi_currency=True` makes each a multi-currency org as well
-(Salesforce records with a CurrencyIsoCode of their own; a HubSpot account with a second currency).
+(Salesforce records with a CurrencyIsoCode of their own; a HubSpot account with a second currency), and
+`dated_rates=True` gives the Salesforce org advanced currency management (dated exchange rates).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def running(
     split: bool = True,
     currency: str = "USD",
     multi_currency: bool = False,
+    dated_rates: bool = False,
 ) -> Iterator[SandboxEnv]:
     from sandbox.hubspot import start_hubspot
     from sandbox.salesforce import start_salesforce
@@ -78,6 +80,7 @@ def running(
             clock=clock,
             currency=currency,
             multi_currency=multi_currency,
+            dated_rates=dated_rates,
         )
         stack.callback(sf.stop)
         # a multi-currency account's second currency, and what one unit of it is worth in `currency`

@@ -34,10 +34,12 @@ def test_doctor_reaches_every_sandbox_and_names_a_bad_token(tmp_path: Path) -> N
 
 
 def _crm_checks(
-    tmp_path: Path, *, crm_currency: str, multi: bool = False, **settings: str
+    tmp_path: Path, *, crm_currency: str, multi: bool = False, dated: bool = False, **settings: str
 ) -> dict[str, Check]:
     """The Salesforce and HubSpot checks against sandboxes keeping amounts in `crm_currency`."""
-    with running(accounts=4, state_dir=tmp_path, currency=crm_currency, multi_currency=multi) as env:
+    with running(
+        accounts=4, state_dir=tmp_path, currency=crm_currency, multi_currency=multi, dated_rates=dated
+    ) as env:
         values = settings_values(salesforce=env.salesforce.info(), hubspot=env.hubspot.info())
         loaded = load_settings(database_url="sqlite://", **values, **settings)
         return {c.name: c for c in (check_salesforce(loaded), check_hubspot(loaded))}
@@ -72,6 +74,15 @@ def test_doctor_passes_multi_currency_crms_that_have_a_rate_for_currency(tmp_pat
     )
     assert checks["hubspot"].message.endswith(
         "the account is multi-currency (GBP, EUR): amounts are stored in EUR at its exchange rates"
+    )
+
+
+def test_doctor_names_dated_exchange_rates(tmp_path: Path) -> None:
+    checks = _crm_checks(tmp_path, crm_currency="USD", multi=True, dated=True)
+    assert checks["salesforce"].ok, checks
+    assert checks["salesforce"].message.endswith(
+        "the org is multi-currency (USD, EUR, GBP): amounts are stored in USD at its exchange rates "
+        "(opportunities at the dated rates of their close dates)"
     )
 
 
