@@ -117,12 +117,9 @@ def read_converter(api: SalesforceApi, target: str) -> MoneyConverter | None:
     Every CurrencyType counts, inactive ones too: a record may still keep its amounts in a currency an
     admin has since deactivated, and its rate stays valid. A target the org has no rate for is a
     ConfigurationError: nothing could be stored right."""
-    try:
-        rows = api.query(CURRENT_RATES)
-    except RecordRejected as exc:
-        if exc.code == "INVALID_TYPE":
-            return None
-        raise
+    rows = _query_if_present(api, CURRENT_RATES)
+    if rows is None:
+        return None
     rates = {str(r["IsoCode"]).upper(): _rate(r) for r in rows}
     corporate = next((str(r["IsoCode"]).upper() for r in rows if r.get("IsCorporate")), None)
     if corporate is None or target not in rates:
@@ -138,12 +135,9 @@ def read_converter(api: SalesforceApi, target: str) -> MoneyConverter | None:
 
 def read_dated_rates(api: SalesforceApi) -> dict[str, Ranges] | None:
     """The org's dated rates by currency, or None when it does not have advanced currency management."""
-    try:
-        rows = api.query(DATED_RATES)
-    except RecordRejected as exc:
-        if exc.code == "INVALID_TYPE":
-            return None
-        raise
+    rows = _query_if_present(api, DATED_RATES)
+    if rows is None:
+        return None
     by_code: dict[str, list[tuple[date, Decimal]]] = {}
     for r in rows:
         by_code.setdefault(str(r["IsoCode"]).upper(), []).append(
@@ -153,6 +147,16 @@ def read_dated_rates(api: SalesforceApi) -> dict[str, Ranges] | None:
         code: (tuple(d for d, _ in ranges), tuple(rate for _, rate in ranges))
         for code, ranges in ((c, sorted(v)) for c, v in by_code.items())
     }
+
+
+def _query_if_present(api: SalesforceApi, soql: str) -> list[dict[str, Any]] | None:
+    """The query's records, or None when the org lacks the object (Salesforce answers INVALID_TYPE)."""
+    try:
+        return api.query(soql)
+    except RecordRejected as exc:
+        if exc.code == "INVALID_TYPE":
+            return None
+        raise
 
 
 def _rate(record: dict[str, Any]) -> Decimal:

@@ -34,6 +34,16 @@ def sf_sandbox(tmp_path: Path) -> Iterator[SalesforceSandbox]:
 
 
 @pytest.fixture
+def multi(tmp_path: Path) -> Iterator[SalesforceSandbox]:
+    """A multi-currency org (see `sandbox.salesforce.org` for its rates)."""
+    sandbox = start_salesforce(
+        generate(ACCOUNTS, seed=7), state_dir=tmp_path / "sf-multi", page_size=PAGE_SIZE, multi_currency=True
+    )
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
 def sf(sf_sandbox: SalesforceSandbox) -> Salesforce:
     return Salesforce(**sf_sandbox.client_kwargs())
 

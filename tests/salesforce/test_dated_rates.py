@@ -39,22 +39,13 @@ def dated(tmp_path: Path) -> Iterator[SalesforceSandbox]:
     sandbox.stop()
 
 
-@pytest.fixture
-def multi(tmp_path: Path) -> Iterator[SalesforceSandbox]:
-    sandbox = start_salesforce(
-        generate(ACCOUNTS, seed=7), state_dir=tmp_path / "sf-multi", page_size=PAGE_SIZE, multi_currency=True
-    )
-    yield sandbox
-    sandbox.stop()
-
-
 def _eur_deals(sandbox: SalesforceSandbox) -> tuple[str, str, str]:
     """An EUR account (ARR 9,200) and two EUR opportunities of 800, closing before and after NEW_YEAR."""
     account = sandbox.records("Account")[0]["Id"]
     sandbox.update("Account", account, {"CurrencyIsoCode": "EUR", "ARR__c": 9_200})
     before, after = (o["Id"] for o in sandbox.records("Opportunity")[:2])
-    sandbox.update("Opportunity", before, {"CurrencyIsoCode": "EUR", "Amount": 800, "CloseDate": "2025-06-30"})
-    sandbox.update("Opportunity", after, {"CurrencyIsoCode": "EUR", "Amount": 800, "CloseDate": "2026-03-31"})
+    for deal, closes in ((before, "2025-06-30"), (after, "2026-03-31")):
+        sandbox.update("Opportunity", deal, {"CurrencyIsoCode": "EUR", "Amount": 800, "CloseDate": closes})
     return account, before, after
 
 

@@ -4,7 +4,6 @@ against the sandbox's CurrencyType. The sandbox's rates: 1 USD buys 0.92 EUR and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,22 +18,12 @@ from bot.wiring import crm_connections
 from connectors.errors import ConfigurationError
 from connectors.salesforce.api import SalesforceApi
 from connectors.salesforce.streams import build_streams, sync_salesforce
-from sandbox.portfolio import generate
-from sandbox.salesforce import SalesforceSandbox, start_salesforce
+from sandbox.salesforce import SalesforceSandbox
 from store import keys
 from store.models import Account, Deal, SyncRun
-from tests.salesforce.conftest import ACCOUNTS, FAST_RETRY, PAGE_SIZE, sf_config
+from tests.salesforce.conftest import FAST_RETRY, sf_config
 from tests.salesforce.test_cli_sync import _run as run_cli
 from tests.salesforce.test_cli_sync import cli_env
-
-
-@pytest.fixture
-def multi(tmp_path: Path) -> Iterator[SalesforceSandbox]:
-    sandbox = start_salesforce(
-        generate(ACCOUNTS, seed=7), state_dir=tmp_path / "sf-multi", page_size=PAGE_SIZE, multi_currency=True
-    )
-    yield sandbox
-    sandbox.stop()
 
 
 def _api(sandbox: SalesforceSandbox) -> SalesforceApi:
