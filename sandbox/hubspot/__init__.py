@@ -11,7 +11,9 @@ archive, relabel) and to change the portal's limits.
 `currency` is the account's company currency; `exchange_rates` ({"EUR": 1.08}: one unit of EUR is worth
 1.08 of it) makes it a multi-currency account with those other currencies. A deal's `deal_currency_code`
 (its `amount` is in that currency) takes the account's currencies as options; in a multi-currency
-account every deal has one, the company currency unless created with another.
+account every deal has one, the company currency unless created with another. A deal in another currency
+carries its own exchange rate, `hs_exchange_rate`, kept as HubSpot keeps it (`currencies_api`);
+`set_exchange_rate` changes a rate as an admin does in HubSpot's settings.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sandbox.httpbase import Clock, Request, Response, SandboxServer
 from sandbox.hubspot.app import HubSpotApp
 from sandbox.hubspot.load import ROLE_LABEL_TYPE, load_accounts
 from sandbox.hubspot.objects_api import validate_properties, with_defaults
-from sandbox.hubspot.schema import association_type, inverse
+from sandbox.hubspot.schema import CURRENCY_PROPERTY, association_type, inverse
 from sandbox.hubspot.state import Rec, State
 from sandbox.portfolio_records import PAccount
 
@@ -93,12 +95,30 @@ class HubSpotSandbox:
         props = with_defaults(
             object_type, validate_properties(object_type, properties, currencies), currencies
         )
+        props = self.app.currencies.with_exchange_rate(object_type, None, props)
         return self.state.create(object_type, props, self.now_ms()).id
 
     def update(self, object_type: str, object_id: int, properties: dict[str, Any]) -> None:
-        """Edit a record the way a HubSpot user does (values validated like the API validates them)."""
+        """Edit a record the way a HubSpot user does (values validated like the API validates them, and
+        a deal's exchange rate kept as HubSpot keeps it)."""
         props = validate_properties(object_type, properties, self.app.currencies.codes())
+        rec = self.state.get(object_type, object_id)
+        if rec is not None:
+            props = self.app.currencies.with_exchange_rate(object_type, rec.props, props)
         self.state.update(object_type, object_id, props, self.now_ms())
+
+    def set_exchange_rate(self, code: str, rate: float) -> None:
+        """Set the current rate of one of the account's other currencies, as an admin does in HubSpot
+        (Settings > Account Defaults > Currency): open deals in `code` take the new rate, closed deals
+        keep theirs, and no deal's modification date moves."""
+        currencies = self.app.currencies
+        currencies.set_rate(code, rate, self.now_ms())
+        for rec in self.records("deals"):
+            if (rec.props.get(CURRENCY_PROPERTY) or currencies.currency) != code:
+                continue
+            changes = currencies.with_exchange_rate("deals", rec.props, {})
+            if changes:
+                self.state.update("deals", rec.id, changes, None)
 
     def update_raw(self, object_type: str, object_id: int, properties: dict[str, Any]) -> None:
         """Write values as they are (e.g. a picklist value an admin has since removed from the options)."""

@@ -47,7 +47,13 @@ class HubSpotApp:
         self.search_cap = DEFAULT_CAP
         self.daily_used = 0
         self.currencies = CurrenciesApi(currency, exchange_rates or {}, self.now_ms())
-        self.objects = ObjectsApi(state, self.now_ms, lambda: self.search_cap, self.currencies.codes())
+        self.objects = ObjectsApi(
+            state,
+            self.now_ms,
+            lambda: self.search_cap,
+            self.currencies.codes(),
+            self.currencies.with_exchange_rate,
+        )
         self.associations = AssociationsApi(state, self.now_ms)
 
     def now_ms(self) -> int:

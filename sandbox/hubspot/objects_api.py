@@ -3,6 +3,8 @@ read/create/update/upsert/archive and search, for companies, contacts, deals, ti
 
 `currencies` are the account's currencies, the company currency first: the options of a deal's
 `deal_currency_code`. In a multi-currency account a deal created without one is in the company currency.
+`derive` adds the values HubSpot calculates on a create or update (a deal's `hs_exchange_rate`, see
+`currencies_api`) to the properties written.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from sandbox.hubspot.state import Conflict, Rec, State, iso_ms
 
 MAX_LIST = 100
 MAX_BATCH = 100
-_READ_ONLY = {"hs_object_id", "createdate", "hs_lastmodifieddate", "lastmodifieddate"}
+_READ_ONLY = {"hs_object_id", "createdate", "hs_lastmodifieddate", "lastmodifieddate", "hs_exchange_rate"}
+# (object type, properties before (None: a new record), changes) -> the changes with calculated values
+Derive = Callable[[str, dict[str, str | None] | None, dict[str, str | None]], dict[str, str | None]]
+
+
+def _as_given(object_type: str, before: Any, changes: dict[str, str | None]) -> dict[str, str | None]:
+    return changes
 
 
 class ApiError(Exception):
@@ -78,11 +86,13 @@ class ObjectsApi:
         now_ms: Callable[[], int],
         search_cap: Callable[[], int],
         currencies: tuple[str, ...] = ("USD",),
+        derive: Derive = _as_given,
     ) -> None:
         self.state = state
         self.now_ms = now_ms
         self.search_cap = search_cap
         self.currencies = currencies
+        self.derive = derive
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -127,6 +137,7 @@ class ObjectsApi:
             validate_properties(object_type, body.get("properties") or {}, self.currencies),
             self.currencies,
         )
+        props = self.derive(object_type, None, props)
         # A create with an invalid association creates nothing.
         with self.state.lock:
             try:
@@ -141,7 +152,7 @@ class ObjectsApi:
         return rec
 
     def _update(self, rec: Rec, props_in: Any) -> Rec:
-        props = validate_properties(rec.type, props_in, self.currencies)
+        props = self.derive(rec.type, rec.props, validate_properties(rec.type, props_in, self.currencies))
         try:
             updated = self.state.update(rec.type, rec.id, props, self.now_ms())
         except Conflict as exc:

@@ -65,6 +65,10 @@ TASK_STATUSES = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED
 
 # A deal's currency (ISO code): `amount` is in it. Its options are the account's currencies.
 CURRENCY_PROPERTY = "deal_currency_code"
+# A deal's own exchange rate (company currency per unit of its currency), kept by HubSpot: see
+# `currencies_api.CurrenciesApi.with_exchange_rate`.
+EXCHANGE_RATE_PROPERTY = "hs_exchange_rate"
+CLOSED_DEAL_STAGES = ("closedwon", "closedlost")
 
 _COMMON = (
     Prop("hs_object_id", "number", "number"),
@@ -105,6 +109,7 @@ PROPERTIES: dict[str, tuple[Prop, ...]] = {
         Prop("closedate", "datetime", "date"),
         # The deal's currency: its options are the account's currencies (see `account_props`).
         Prop(CURRENCY_PROPERTY, "enumeration", "select", label="Currency"),
+        Prop(EXCHANGE_RATE_PROPERTY, "number", "number", label="Exchange rate"),
     ),
     "tickets": (
         *_COMMON,

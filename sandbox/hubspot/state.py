@@ -185,14 +185,19 @@ class State:
             self._db.execute("COMMIT")
             return Rec(object_type, object_id, dict(props), now_ms, now_ms)
 
-    def update(self, object_type: str, object_id: int, props: dict[str, Any], now_ms: int) -> Rec | None:
+    def update(
+        self, object_type: str, object_id: int, props: dict[str, Any], now_ms: int | None
+    ) -> Rec | None:
+        """Change a record's properties; `now_ms` None: a change HubSpot makes itself (a deal's exchange
+        rate after a rate update), which leaves the modification date as it is."""
         with self.lock:
             rec = self.get(object_type, object_id)
             if rec is None:
                 return None
             self._check_unique(object_type, props, object_id)
             rec.props.update(props)
-            rec.modified_ms = max(now_ms, rec.modified_ms)
+            if now_ms is not None:
+                rec.modified_ms = max(now_ms, rec.modified_ms)
             self._db.execute("BEGIN")
             self._db.execute(
                 "UPDATE objects SET props = ?, modified_ms = ? WHERE type = ? AND id = ?",

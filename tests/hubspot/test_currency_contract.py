@@ -1,6 +1,7 @@
 """Contract tests for a deal's `deal_currency_code` in the sandbox, through the unmodified
 hubspot-api-client: listed by the Properties API with the account's currencies as options, the company
-currency unless a deal names another, set and validated like any property."""
+currency unless a deal names another, set and validated like any property; and a deal's own exchange
+rate, `hs_exchange_rate`, which follows rate updates while the deal is open and is frozen once it closes."""
 
 from __future__ import annotations
 
@@ -100,3 +101,61 @@ def test_a_single_currency_account_offers_only_its_currency(
     with pytest.raises(DealsApiException) as refused:
         sdk.crm.deals.basic_api.update(deal.id, simple_public_object_input={"properties": {CURRENCY: "EUR"}})
     assert refused.value.status == 400
+
+
+RATE = "hs_exchange_rate"
+
+
+def test_a_deal_in_another_currency_carries_the_current_rate_until_it_closes(
+    multi: tuple[HubSpotSandbox, HubSpot],
+) -> None:
+    sandbox, sdk = multi
+    api = sdk.crm.deals.basic_api
+    prop = sdk.crm.properties.core_api.get_by_name("deals", RATE)
+    assert prop.type == "number" and prop.label == "Exchange rate"
+    created = api.create(
+        simple_public_object_input_for_create={
+            "properties": {"dealname": "F", CURRENCY: "USD", "dealstage": "appointmentscheduled"}
+        }
+    )
+    assert created.properties[RATE] == "0.92"  # a string, like every property
+    home = api.create(simple_public_object_input_for_create={"properties": {"dealname": "G"}})
+    assert api.get_by_id(home.id, properties=[RATE]).properties[RATE] is None  # the company currency
+    before = api.get_by_id(created.id, properties=[RATE, "hs_lastmodifieddate"]).properties
+    sandbox.advance(60)
+    sandbox.set_exchange_rate("USD", 0.95)
+    moved = api.get_by_id(created.id, properties=[RATE, "hs_lastmodifieddate"]).properties
+    assert moved[RATE] == "0.95" and moved["hs_lastmodifieddate"] == before["hs_lastmodifieddate"]
+    won = api.update(created.id, simple_public_object_input={"properties": {"dealstage": "closedwon"}})
+    assert won.properties[RATE] == "0.95"  # the rate in effect when it closed
+    sandbox.set_exchange_rate("USD", 0.99)
+    assert api.get_by_id(created.id, properties=[RATE]).properties[RATE] == "0.95"
+    renamed = api.update(created.id, simple_public_object_input={"properties": {"dealname": "F2"}})
+    assert renamed.properties[RATE] == "0.95"
+    listed = api.get_page(limit=100, properties=[RATE]).results
+    assert {d.id: d.properties[RATE] for d in listed}[created.id] == "0.95"
+    moved_currency = api.update(created.id, simple_public_object_input={"properties": {CURRENCY: "GBP"}})
+    assert moved_currency.properties[RATE] == "1.17"
+    reopened = api.update(
+        created.id, simple_public_object_input={"properties": {"dealstage": "contractsent", CURRENCY: "USD"}}
+    )
+    assert reopened.properties[RATE] == "0.99"
+
+
+def test_a_rate_update_shows_in_the_settings_api_and_a_deals_rate_cannot_be_written(
+    multi: tuple[HubSpotSandbox, HubSpot],
+) -> None:
+    sandbox, sdk = multi
+    deal = sdk.crm.deals.basic_api.get_page(limit=1).results[0].id
+    with pytest.raises(DealsApiException) as refused:
+        sdk.crm.deals.basic_api.update(deal, simple_public_object_input={"properties": {RATE: "2"}})
+    assert refused.value.status == 400 and "READ_ONLY_VALUE" in refused.value.body
+    sandbox.advance(60)
+    sandbox.set_exchange_rate("GBP", 1.2)
+    path = "/settings/v3/currencies/exchange-rates/current"
+    rates = sdk.api_request({"method": "GET", "path": path, "base_url": sandbox.info()["host"]}).json()
+    rates = rates["results"]
+    gbp = next(r for r in rates if r["fromCurrencyCode"] == "GBP")
+    assert gbp["conversionRate"] == 1.2 and gbp["updatedAt"] > gbp["createdAt"]
+    with pytest.raises(KeyError):
+        sandbox.set_exchange_rate("EUR", 1.0)  # the company currency has no rate
