@@ -4,28 +4,42 @@ The store keeps every CRM amount in one currency, the store currency (`target`, 
 In a HubSpot multi-currency account a deal's `amount` is in its `deal_currency_code`, and currency
 properties of other objects (a company's ARR) are in the company currency. The Settings API names the
 company currency and the current exchange rates (`conversionRate`: how much of the company currency one
-unit of `fromCurrencyCode` is worth). So:
+unit of `fromCurrencyCode` is worth). A deal in another currency also carries its own rate,
+`hs_exchange_rate` (the same measure): HubSpot keeps an open deal's at the currency's current rate and a
+closed (won or lost) deal's at the rate in effect when it closed, and its reports ("Amount in company
+currency") use it. So, as HubSpot's reports show a deal:
 
-    deal amount in X -> company currency      amount * rate[X]         (rate 1 for the company currency)
+    deal amount in X -> company currency      amount * the deal's hs_exchange_rate
+                                              (the current rate[X] when the deal has no valid one:
+                                              older records; rate 1 for the company currency)
     company currency -> store currency T      amount / rate[T]         (when T is not the company currency)
 
 A result is rounded to cents once, at the end, half to even (`ROUND_HALF_EVEN`, as a number read from
-HubSpot is rounded when nothing converts it).
+HubSpot is rounded when nothing converts it). An `hs_exchange_rate` that is not a positive number is not
+used: the current rate is, and only a deal with neither is reported.
 
 `Money` is shared by the companies and deals streams of one run and reads the account's currencies once,
 when the first of them starts: the company currency always, the exchange rates when T is another
-currency (to convert into it), else only when a deal in another currency turns up. A single-currency
-account whose currency is T therefore costs one Settings API read per run.
+currency (to convert into it), else only when a deal in another currency turns up (even one with its own
+rate) or when the deals stream's cursor holds a fingerprint of them (`fingerprint`). A rate update
+changes open deals' `hs_exchange_rate` without moving their modification date, so the deals stream lists
+every deal again when the fingerprint differs from the cursor's (`streams.ObjectStream.pages`): in a
+multi-currency account whose company currency is T that costs one rates read per run, even when no deal
+in another currency changed. A single-currency account whose currency is T never has a fingerprint and
+costs one Settings API read per run (the company currency).
 
 - T neither the company currency nor one with a rate: `ConfigurationError` before anything is written.
-- A deal whose currency has no rate: stored without an amount, reported as a rejected record.
-- A token without the `settings.currencies.read` scope: nothing is converted and the sync goes on. ARR
-  is stored as HubSpot sends it (taken to be in T); a deal that names another currency than T is stored
-  without an amount and reported.
+- A deal in a currency with no rate and no valid rate of its own: stored without an amount, reported as a
+  rejected record.
+- A token without the `settings.currencies.read` scope: the sync goes on with what the records carry.
+  ARR is stored as HubSpot sends it (taken to be in T); a deal in another currency than T with its own
+  `hs_exchange_rate` is converted into the company currency, likewise taken to be T; a deal without one
+  is stored without an amount and reported.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
@@ -88,6 +102,19 @@ class Money:
         if any((c or "").strip().upper() not in ("", self.company) for c in codes):
             self._load_rates()
 
+    def read_rates(self) -> None:
+        """Read the exchange rates now (at most once per run), so they can be compared with the ones an
+        earlier run saw; nothing when the currencies cannot be read."""
+        if self.rates is None and not self.unreadable and self.company is not None:
+            self._load_rates()
+
+    def fingerprint(self) -> str | None:
+        """A short digest of the company currency and the exchange rates read this run (None: not read)."""
+        if self.rates is None:
+            return None
+        text = ";".join(f"{c}={r.normalize()}" for c, r in sorted(self.rates.items()))
+        return hashlib.sha256(f"{self.company}|{text}".encode()).hexdigest()[:16]
+
     def _read(self, path: str) -> dict[str, Any] | None:
         """The answer, or None when the token lacks the scope (the sync goes on without converting)."""
         try:
@@ -130,28 +157,40 @@ class Money:
             return to_cents(value)
         return to_cents(value / self._load_rates()[self.target])
 
-    def deal_amount(self, value: Decimal | None, code: str | None) -> tuple[Decimal | None, str]:
+    def deal_amount(
+        self, value: Decimal | None, code: str | None, own_rate: Any = None
+    ) -> tuple[Decimal | None, str]:
         """(the amount in the store currency, "") for a deal's amount in currency `code` (None: the
-        company currency), or (None, why it could not be converted)."""
+        company currency) with its own `hs_exchange_rate` `own_rate` (as HubSpot sends it; None: not
+        set), or (None, why it could not be converted)."""
         code = (code or "").strip().upper() or None
         if value is None:
             return None, ""
         if code == self.target or (code is None and self.unreadable):
             return to_cents(value), ""  # a deal in T; or, not knowing the currencies, taken to be in T
+        own = _rate(own_rate)
         if self.unreadable:
+            if own is not None:  # into the company currency, taken to be T (as ARR is)
+                return to_cents(value * own), ""
             return None, (
-                f"the amount is in {code} and could not be converted into {self.target}: the HubSpot "
-                f"token lacks the {READ_SCOPE} scope that reads the account's exchange rates (add it to "
-                "the private app)"
+                f"the amount is in {code} and could not be converted into {self.target}: the deal has "
+                f"{self._no_own_rate(own_rate)} and the HubSpot token lacks the {READ_SCOPE} scope that "
+                "reads the account's exchange rates (add it to the private app)"
             )
         source = code or self.company
         if source != self.company:
-            rate = self._load_rates().get(str(source))
+            rate = own or self._load_rates().get(str(source))
             if rate is None:
                 return None, (
                     f"the amount is in {source}, a currency the HubSpot account has no exchange rate for, "
-                    f"so it could not be converted into {self.target} (its currencies: "
-                    f"{', '.join(sorted(self._load_rates()))})"
+                    f"and the deal has {self._no_own_rate(own_rate)}, so it could not be converted into "
+                    f"{self.target} (the account's currencies: {', '.join(sorted(self._load_rates()))})"
                 )
             value = value * rate
         return self.company_amount(value), ""
+
+    @staticmethod
+    def _no_own_rate(own_rate: Any) -> str:
+        if own_rate is None or str(own_rate).strip() == "":
+            return "no exchange rate of its own (hs_exchange_rate)"
+        return f"an hs_exchange_rate of {str(own_rate)!r}, which is not a positive number"

@@ -5,8 +5,9 @@ an unparsable number or date raises `MappingError` naming the record and field, 
 into a `Rejection` (the record is reported, the rest of the page is written).
 
 Amounts (a company's ARR, a deal's amount) are stored in the store currency: `currency.Money` converts
-them with the account's exchange rates. A deal whose amount cannot be converted is stored without one
-and reported all the same (`deal_row` returns the reason).
+them with the account's exchange rates, a deal's with its own `hs_exchange_rate` when it has one. A deal
+whose amount cannot be converted is stored without one and reported all the same (`deal_row` returns
+the reason).
 """
 
 from __future__ import annotations
@@ -211,9 +212,11 @@ def deal_row(
 
     stage = m.picklist("deals", m.field("deals", "stage"), get("stage"), rid) or {}
     currency_field = m.optional_field("deals", "currency")
+    rate_field = m.optional_field("deals", "exchange_rate")
     amount, why = money.deal_amount(
         parse_number(get("amount"), rid, m.field("deals", "amount")),
         p.get(currency_field) if currency_field else None,
+        p.get(rate_field) if rate_field else None,
     )
     problem = None
     if why:

@@ -121,22 +121,38 @@ class ObjectStream:
 
     def pages(self, cursor: dict[str, Any], *, full: bool) -> Iterator[Page]:
         """The stream's pages. A stream with amounts first learns the account's currencies (the requests
-        that takes count with its first page), and its cursor remembers the store currency: when CURRENCY
-        has changed since, the run lists every record again, so no amount stays in the old currency."""
+        that takes count with its first page), and its cursor remembers the store currency and a
+        fingerprint of the exchange rates the amounts were converted with: when CURRENCY or the rates
+        have changed since, the run lists every record again, so no amount stays in the old currency or
+        at an old rate. A rate update changes open deals' `hs_exchange_rate` without moving their
+        modification date: the deals stream reads the rates as it starts whenever its cursor holds a
+        fingerprint (see `currency`)."""
         if self.name not in CONVERTS:
             yield from self._pages(cursor, full=full)
             return
         before = self.calls.stats.requests
         self._money.prepare()
+        if self.name == "deals" and cursor.get("rates") is not None:
+            self._money.read_rates()
         pending = self.calls.stats.requests - before
-        target = self._money.target
-        if cursor.get("currency") not in (None, target):  # list from the start, even a half-done list
-            cursor = {"archived_since": cursor.get("archived_since", 0)}
+        target, seen = self._money.target, cursor.get("rates")
+        rates = self._rates_key()
+        moved = seen is not None and rates is not None and rates != seen
+        if cursor.get("currency") not in (None, target) or moved:
+            cursor = {"archived_since": cursor.get("archived_since", 0)}  # list from the start
         for page in self._pages(cursor, full=full):
             page.requests_made += pending
-            page.cursor = {**page.cursor, "currency": target}
+            rates = self._rates_key() or seen  # the rates may be read mid-run, when a deal needs them
+            page.cursor = {**page.cursor, "currency": target, **({"rates": rates} if rates else {})}
             pending = 0
             yield page
+
+    def _rates_key(self) -> str | None:
+        """The fingerprint of the rates this stream's amounts depend on, once read: every rate for
+        deals; for companies (ARR is in the company currency) only when CURRENCY is another currency."""
+        if self.name == "companies" and self._money.company in (None, self._money.target):
+            return None
+        return self._money.fingerprint()
 
     @property
     def _money(self) -> Money:

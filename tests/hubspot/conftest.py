@@ -3,7 +3,7 @@ the connector's call layer with a fast retry policy."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from connectors.hubspot.calls import HubSpotCalls, RetryPolicy
 from connectors.hubspot.client import HubSpotConfig, connect
 from sandbox.hubspot import HubSpotSandbox, start_hubspot
 from sandbox.portfolio import generate
+from tests.hubspot.currency_portal import Portal
 
 ACCOUNTS = 30
 
@@ -37,3 +38,19 @@ FAST_RETRY = RetryPolicy(attempts=6, initial=0.01, maximum=0.05)
 @pytest.fixture
 def calls(sdk: HubSpot) -> HubSpotCalls:
     return HubSpotCalls(sdk, retry=FAST_RETRY)
+
+
+@pytest.fixture
+def portals(tmp_path: Path) -> Iterator[Callable[..., Portal]]:
+    """Starts sandbox accounts with a company currency and other currencies' rates: `portals("USD",
+    {"EUR": 1.08})`; stopped after the test."""
+    started: list[Portal] = []
+
+    def start(currency: str, rates: Mapping[str, float] | None = None) -> Portal:
+        portal = Portal(tmp_path / str(len(started)), currency, rates or {}, FAST_RETRY)
+        started.append(portal)
+        return portal
+
+    yield start
+    for portal in started:
+        portal.sandbox.stop()

@@ -3,90 +3,23 @@ converted with the account's own exchange rates (sandbox portal -> SDK -> connec
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
 from bot.settings import load_settings
 from bot.wiring import crm_connections
 from connectors.errors import ConfigurationError
 from connectors.hubspot.calls import HubSpotCalls
-from connectors.hubspot.client import HubSpotConfig, connect
 from connectors.hubspot.runner import StreamOptions, build_streams, sync_hubspot
-from connectors.sync import RunResult
 from sandbox.httpbase import Fault
-from sandbox.hubspot import HubSpotSandbox, start_hubspot
-from sandbox.portfolio import generate
-from store import keys
+from sandbox.hubspot import HubSpotSandbox
 from store.models import Account, Contact, Deal, SyncRun
 from store.uow import unit_of_work
-from tests.hubspot.conftest import FAST_RETRY
+from tests.hubspot.currency_portal import RATES, account, amount, rejections
 from tests.hubspot.helpers import sandbox_state, store_state
-
-RATES = "currencies/exchange-rates"
-
-
-class Portal:
-    """A sandbox account with its own currencies, and the connector's calls pointed at it."""
-
-    def __init__(self, tmp_path: Path, currency: str, rates: Mapping[str, float]) -> None:
-        self.sandbox = start_hubspot(
-            generate(4, seed=11), state_dir=tmp_path / "hs", currency=currency, exchange_rates=rates
-        )
-        info = self.sandbox.info()
-        client = connect(HubSpotConfig(access_token=SecretStr(info["access_token"]), host=info["host"]))
-        self.calls = HubSpotCalls(client, retry=FAST_RETRY)
-
-    def sync(self, engine: Engine, currency: str, *, full: bool = True) -> dict[str, RunResult]:
-        streams = build_streams(engine, self.calls, options=StreamOptions(currency=currency))
-        return {r.stream: r for r in sync_hubspot(engine, streams, full=full)}
-
-    def deal(self, index: int, **props: str | None) -> int:
-        deal = self.sandbox.ids("deals")[index]
-        self.sandbox.update("deals", deal, props)
-        return deal
-
-    def company(self, index: int, arr: str) -> int:
-        company = self.sandbox.ids("companies")[index]
-        self.sandbox.update("companies", company, {"retainer_arr": arr})
-        return company
-
-
-@pytest.fixture
-def portals(tmp_path: Path) -> Iterator[Any]:
-    started: list[Portal] = []
-
-    def start(currency: str, rates: Mapping[str, float] | None = None) -> Portal:
-        portal = Portal(tmp_path / str(len(started)), currency, rates or {})
-        started.append(portal)
-        return portal
-
-    yield start
-    for portal in started:
-        portal.sandbox.stop()
-
-
-def _amount(engine: Engine, deal: int) -> Decimal | None:
-    with unit_of_work(engine) as s:
-        row = s.get(Deal, keys.deal_key("hubspot", str(deal)))
-        assert row is not None and not row.is_deleted
-        return row.amount
-
-
-def _account(engine: Engine, company: int) -> tuple[Decimal | None, str]:
-    with unit_of_work(engine) as s:
-        row = s.get(Account, keys.account_key("hubspot", str(company)))
-        assert row is not None
-        return row.arr, row.currency
-
-
-def _rejections(results: dict[str, RunResult], stream: str) -> dict[str, dict[str, Any]]:
-    return {e["record_id"]: e for e in results[stream].errors if "record_id" in e}
 
 
 def test_a_eur_deal_is_stored_in_usd_with_the_accounts_rate(engine: Engine, portals: Any) -> None:
@@ -97,11 +30,11 @@ def test_a_eur_deal_is_stored_in_usd_with_the_accounts_rate(engine: Engine, port
     half = portal.deal(3, amount="0.35", deal_currency_code="CHF")  # 0.525 USD: a half cent
     company = portal.company(0, "50000")
     results = portal.sync(engine, "USD")
-    assert {r.status for r in results.values()} == {"ok"} and not _rejections(results, "deals")
-    assert _amount(engine, eur) == Decimal("1080.00")
-    assert _amount(engine, usd) == Decimal("1234.56") and _amount(engine, unset) == Decimal("99.99")
-    assert _amount(engine, half) == Decimal("0.52")  # rounded half to even
-    assert _account(engine, company) == (Decimal("50000.00"), "USD")
+    assert {r.status for r in results.values()} == {"ok"} and not rejections(results, "deals")
+    assert amount(engine, eur) == Decimal("1080.00")
+    assert amount(engine, usd) == Decimal("1234.56") and amount(engine, unset) == Decimal("99.99")
+    assert amount(engine, half) == Decimal("0.52")  # rounded half to even
+    assert account(engine, company) == (Decimal("50000.00"), "USD")
     # The company currency is CURRENCY: the rates are read only once a deal in another currency shows up.
     assert portal.sandbox.server.log.count("GET", "company-currency") == 1
     assert portal.sandbox.server.log.count("GET", RATES) == 1
@@ -109,7 +42,7 @@ def test_a_eur_deal_is_stored_in_usd_with_the_accounts_rate(engine: Engine, port
     portal.sandbox.advance(60)
     portal.deal(1, amount="500", deal_currency_code="EUR")
     portal.sync(engine, "USD", full=False)
-    assert _amount(engine, usd) == Decimal("540.00")
+    assert amount(engine, usd) == Decimal("540.00")
     assert portal.sandbox.server.log.count("GET", RATES) == 2
 
 
@@ -123,10 +56,10 @@ def test_arr_and_deals_convert_when_currency_is_not_the_company_currency(
     usd = portal.deal(2, amount="1000", deal_currency_code="USD")  # 790 GBP
     results = portal.sync(engine, "EUR")
     assert {r.status for r in results.values()} == {"ok"}
-    assert _account(engine, company) == (Decimal("854.70"), "EUR")  # 1000 / 1.17
-    assert _amount(engine, eur) == Decimal("321.09")  # already in CURRENCY: taken as it is
-    assert _amount(engine, gbp) == Decimal("1000.00")
-    assert _amount(engine, usd) == Decimal("675.21")  # 1000 * 0.79 / 1.17
+    assert account(engine, company) == (Decimal("854.70"), "EUR")  # 1000 / 1.17
+    assert amount(engine, eur) == Decimal("321.09")  # already in CURRENCY: taken as it is
+    assert amount(engine, gbp) == Decimal("1000.00")
+    assert amount(engine, usd) == Decimal("675.21")  # 1000 * 0.79 / 1.17
     with unit_of_work(engine) as s:
         assert set(s.scalars(select(Account.currency).where(Account.source == "hubspot"))) == {"EUR"}
     assert portal.sandbox.server.log.count("GET", RATES) == 1  # once per run, shared by the streams
@@ -137,14 +70,14 @@ def test_a_new_currency_lists_every_amount_again(engine: Engine, portals: Any) -
     company = portal.company(0, "1170")
     deal = portal.deal(0, amount="790", deal_currency_code="GBP")
     portal.sync(engine, "USD")
-    assert _account(engine, company) == (Decimal("1481.01"), "USD")
-    assert _amount(engine, deal) == Decimal("1000.00")
+    assert account(engine, company) == (Decimal("1481.01"), "USD")
+    assert amount(engine, deal) == Decimal("1000.00")
     portal.sandbox.advance(60)
     results = portal.sync(engine, "EUR", full=False)  # nothing changed in HubSpot since
     assert results["companies"].records_read == len(portal.sandbox.ids("companies"))
     assert results["deals"].records_read == len(portal.sandbox.ids("deals"))
-    assert _account(engine, company) == (Decimal("1000.00"), "EUR")
-    assert _amount(engine, deal) == Decimal("675.21")
+    assert account(engine, company) == (Decimal("1000.00"), "EUR")
+    assert amount(engine, deal) == Decimal("675.21")
     with unit_of_work(engine) as s:
         assert set(s.scalars(select(Account.currency))) == {"EUR"}
     unchanged = portal.sync(engine, "EUR", full=False)
@@ -152,7 +85,7 @@ def test_a_new_currency_lists_every_amount_again(engine: Engine, portals: Any) -
     assert unchanged["deals"].records_read <= 1 < len(portal.sandbox.ids("deals"))
 
 
-def test_a_deal_in_a_currency_without_a_rate_is_kept_without_an_amount(engine: Engine, portals: Any) -> None:
+def test_a_deal_in_a_currency_without_a_rate_is_kept_without_anamount(engine: Engine, portals: Any) -> None:
     portal = portals("USD", {"EUR": 1.08})
     deal = portal.sandbox.ids("deals")[0]
     # A currency the account has since removed: the value stays on the deal.
@@ -161,12 +94,12 @@ def test_a_deal_in_a_currency_without_a_rate_is_kept_without_an_amount(engine: E
     results = portal.sync(engine, "USD")
     # a run with rejected records is "partial", as with an unknown picklist value
     assert results["deals"].status == "partial" and results["deals"].records_rejected == 1
-    (rejection,) = _rejections(results, "deals").values()
+    (rejection,) = rejections(results, "deals").values()
     assert rejection["record_id"] == str(deal) and rejection["field"] == "deal_currency_code"
     assert f"deal {deal}" in rejection["error"] and "JPY" in rejection["error"]
     assert "no exchange rate" in rejection["error"]
-    assert _amount(engine, deal) is None  # the deal is stored, without an amount
-    assert _amount(engine, other) == Decimal("10.80")
+    assert amount(engine, deal) is None  # the deal is stored, without an amount
+    assert amount(engine, other) == Decimal("10.80")
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(Deal)) == len(portal.sandbox.ids("deals"))
 
@@ -177,6 +110,8 @@ def test_without_the_currencies_scope_the_sync_goes_on_and_converts_nothing(
     portal = portals("USD", {"EUR": 1.08})
     portal.sandbox.revoke_scope("settings.currencies.read")
     eur = portal.deal(0, amount="1000", deal_currency_code="EUR")
+    # an older record, from before HubSpot kept a deal's own rate: nothing to convert it with
+    portal.sandbox.update_raw("deals", eur, {"hs_exchange_rate": None})
     usd = portal.deal(1, amount="250.50", deal_currency_code="USD")
     deal = portal.sandbox.ids("deals")[2]
     portal.sandbox.update_raw("deals", deal, {"amount": "42", "deal_currency_code": None})
@@ -185,12 +120,13 @@ def test_without_the_currencies_scope_the_sync_goes_on_and_converts_nothing(
     deals = results.pop("deals")
     assert deals.status == "partial" and deals.records_rejected == 1  # one rejected deal; nothing failed
     assert {r.status for r in results.values()} == {"ok"}
-    (rejection,) = _rejections({"deals": deals}, "deals").values()
+    (rejection,) = rejections({"deals": deals}, "deals").values()
     assert rejection["record_id"] == str(eur) and "EUR" in rejection["error"]
     assert "settings.currencies.read" in rejection["error"] and "could not be converted" in rejection["error"]
-    assert _amount(engine, eur) is None
-    assert _amount(engine, usd) == Decimal("250.50") and _amount(engine, deal) == Decimal("42.00")
-    assert _account(engine, company) == (Decimal("12345.67"), "USD")  # as HubSpot sends it
+    assert "no exchange rate of its own (hs_exchange_rate)" in rejection["error"]
+    assert amount(engine, eur) is None
+    assert amount(engine, usd) == Decimal("250.50") and amount(engine, deal) == Decimal("42.00")
+    assert account(engine, company) == (Decimal("12345.67"), "USD")  # as HubSpot sends it
     assert portal.sandbox.server.log.count("GET", "currencies", status=403) == 1  # asked once, no retry
 
 
@@ -228,7 +164,7 @@ def test_a_single_currency_account_in_currency_is_unchanged_for_one_read(
     assert calls.stats.by_kind["currencies"] == 1  # the company currency; no exchange rates
     assert hubspot_sandbox.server.log.count("GET", "company-currency") == 1
     assert sum(r.requests_made for r in results) == calls.stats.requests
-    assert _amount(engine, deal) == Decimal("77.50")
+    assert amount(engine, deal) == Decimal("77.50")
     with unit_of_work(engine) as s:
         assert set(s.scalars(select(Account.currency))) == {"USD"}
 
@@ -240,7 +176,7 @@ def test_the_currencies_read_is_retried_like_every_call(engine: Engine, portals:
     portal.sandbox.server.faults.add(Fault(kind="drop", count=1, path=RATES))
     results = portal.sync(engine, "USD")
     assert {r.status for r in results.values()} == {"ok"}
-    assert portal.calls.stats.retries == 2 and _amount(engine, eur) == Decimal("1.08")
+    assert portal.calls.stats.retries == 2 and amount(engine, eur) == Decimal("1.08")
 
 
 def test_the_scheduled_sync_converts_into_the_currency_setting(
@@ -257,4 +193,4 @@ def test_the_scheduled_sync_converts_into_the_currency_setting(
     )
     (hubspot,) = crm_connections(settings, engine)
     assert {r.status for r in hubspot.sync(True)} == {"ok"}
-    assert _account(engine, company) == (Decimal("1000.00"), "EUR")  # 1170 GBP / 1.17
+    assert account(engine, company) == (Decimal("1000.00"), "EUR")  # 1170 GBP / 1.17
