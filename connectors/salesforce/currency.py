@@ -65,9 +65,8 @@ class MoneyConverter:
         return (amount / self._rate(code, on) * self._rate(self.target, on)).quantize(_CENT, ROUND_HALF_EVEN)
 
     def _rate(self, code: str, on: date | None) -> Decimal:
-        ranges = self.dated.get(code) if self.dated and on is not None else None
-        if ranges is not None and on is not None:
-            starts, rates = ranges
+        if on is not None and self.dated and code in self.dated:
+            starts, rates = self.dated[code]
             index = bisect_right(starts, on) - 1
             if index >= 0:
                 return rates[index]
@@ -96,13 +95,13 @@ class CurrencyReader:
     def __init__(self, api: SalesforceApi, target: str) -> None:
         self.api, self.target = api, target
         self._converter: MoneyConverter | None = None
-        self._read = self._dated_read = False
-        self._asked: set[str] = set()
+        self._dated_read = False
+        self._asked: set[str] = set()  # the streams served since the rates were read (none: not read yet)
 
     def converter(self, stream: str, *, dated: bool = False) -> MoneyConverter | None:
         """The converter for `stream`, None in a single-currency org."""
-        if not self._read or stream in self._asked:
-            self._converter, self._read, self._dated_read = read_converter(self.api, self.target), True, False
+        if not self._asked or stream in self._asked:
+            self._converter, self._dated_read = read_converter(self.api, self.target), False
             self._asked = set()
         self._asked.add(stream)
         if dated and self._converter is not None and not self._dated_read:

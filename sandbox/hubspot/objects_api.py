@@ -15,12 +15,12 @@ from typing import Any
 from sandbox.httpbase import Request, Response
 from sandbox.hubspot import search as search_mod
 from sandbox.hubspot.records import SINGULAR, object_json, requested, standard_error, v3_association_name
-from sandbox.hubspot.schema import CURRENCY_PROPERTY, association_type, inverse, prop
+from sandbox.hubspot.schema import CURRENCY_PROPERTY, EXCHANGE_RATE_PROPERTY, association_type, inverse, prop
 from sandbox.hubspot.state import Conflict, Rec, State, iso_ms
 
 MAX_LIST = 100
 MAX_BATCH = 100
-_READ_ONLY = {"hs_object_id", "createdate", "hs_lastmodifieddate", "lastmodifieddate", "hs_exchange_rate"}
+_READ_ONLY = {"hs_object_id", "createdate", "hs_lastmodifieddate", "lastmodifieddate", EXCHANGE_RATE_PROPERTY}
 # (object type, properties before (None: a new record), changes) -> the changes with calculated values
 Derive = Callable[[str, dict[str, str | None] | None, dict[str, str | None]], dict[str, str | None]]
 
